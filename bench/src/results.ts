@@ -1,0 +1,31 @@
+// The shape of bench/results/*.json: everything measured, plus the summary rows and checks derived from it.
+import type { MachineInfo } from './machine.ts';
+import type { BenchSettings } from './settings.ts';
+import type { Check, VariantRow } from './summary.ts';
+import type { HelloResult } from './suites/hello.ts';
+import type { LogCostResult } from './suites/log-cost.ts';
+import type { OutageResult } from './suites/outage.ts';
+import type { ProfileResult } from './suites/profile.ts';
+
+export interface CheckoutResult {
+  status: 'measured' | 'missing';
+  reason?: string;
+}
+
+export interface BenchResults {
+  schema: 1;
+  command: string;
+  startedAt: string;
+  durationSec: number;
+  machine: MachineInfo;
+  settings: BenchSettings;
+  variants: { id: string; label: string; nodeArgs: string[]; settings: string }[];
+  hello: HelloResult;
+  rows: VariantRow[];
+  logCost?: LogCostResult;
+  outage?: OutageResult;
+  checkout: CheckoutResult;
+  /** Present when a @lab/telemetry target was missed. */
+  profile?: ProfileResult;
+  checks: Check[];
+}

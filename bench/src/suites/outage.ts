@@ -1,0 +1,80 @@
+// Measure 5: the backend goes away. The @lab/telemetry app runs at a fixed rate for the whole period while its OTLP
+// endpoint (a) answers (reference), (b) refuses every connection, (c) refuses and then answers after a delay. Latency
+// per window and RSS must stay flat: exports fail or queue in bounded memory, never in the request path.
+import { HELLO_PATH, type Placement, startApp } from '../app-process.ts';
+import type { BenchChild } from '../child.ts';
+import { runPaced } from '../paced.ts';
+import { rssMiB } from '../proc.ts';
+import type { BenchSettings } from '../settings.ts';
+import { freePort, type SinkProcess, startLateSink, startSink } from '../sink-process.ts';
+import { LAB, variantById } from '../variants.ts';
+
+export const OUTAGE_SCENARIOS = ['answering', 'refusing', 'answering-late'] as const;
+export type OutageScenario = (typeof OUTAGE_SCENARIOS)[number];
+
+export interface OutageWindow {
+  endSec: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssMiB: number;
+  failures: number;
+}
+
+export interface OutageRun {
+  scenario: OutageScenario;
+  windows: OutageWindow[];
+  /** The library's own counters at the end (lab_telemetry_* lines of /metrics): proof the outage was noticed. */
+  telemetryCounters: string[];
+}
+
+export interface OutageResult {
+  rate: number;
+  durationSec: number;
+  answerAfterSec: number;
+  runs: OutageRun[];
+}
+
+export async function runOutageSuite(
+  settings: BenchSettings,
+  rate: number,
+  placement: Placement & { generatorCpu: number | undefined },
+  log: (line: string) => void,
+): Promise<OutageResult> {
+  const { durationSec, windowSec, answerAfterSec } = settings.outage;
+  const runs: OutageRun[] = [];
+  for (const scenario of OUTAGE_SCENARIOS) {
+    const sink = await sinkFor(scenario, placement.generatorCpu, answerAfterSec * 1000);
+    const app = await startApp(variantById(LAB), sink.url, placement);
+    try {
+      const windows = await measureWindows(app, rate, durationSec, windowSec);
+      runs.push({ scenario, windows, telemetryCounters: await telemetryCounters(app) });
+      log(`outage ${scenario}: p99 per window ${windows.map((w) => w.p99Ms.toFixed(1)).join(' ')} ms; RSS ${windows[0]!.rssMiB.toFixed(0)} -> ${windows.at(-1)!.rssMiB.toFixed(0)} MiB`);
+    } finally {
+      await app.stop();
+      await sink.child?.stop();
+    }
+  }
+  return { rate, durationSec, answerAfterSec, runs };
+}
+
+async function sinkFor(scenario: OutageScenario, cpu: number | undefined, delayMs: number): Promise<{ url: string; child?: SinkProcess['child'] }> {
+  if (scenario === 'answering') return startSink(cpu);
+  if (scenario === 'answering-late') return startLateSink(cpu, delayMs);
+  return { url: `http://127.0.0.1:${await freePort()}` };
+}
+
+async function measureWindows(app: BenchChild, rate: number, durationSec: number, windowSec: number): Promise<OutageWindow[]> {
+  const windows: OutageWindow[] = [];
+  for (let end = windowSec; end <= durationSec; end += windowSec) {
+    const load = await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO_PATH, rate, durationSec: windowSec, connections: 8 });
+    windows.push({ endSec: end, rps: load.rps, p50Ms: load.p50Ms, p99Ms: load.p99Ms, rssMiB: rssMiB(app.pid), failures: load.failures });
+  }
+  return windows;
+}
+
+async function telemetryCounters(app: BenchChild): Promise<string[]> {
+  const response = await fetch(`http://127.0.0.1:${app.port}/metrics`);
+  const text = await response.text();
+  return text.split('\n').filter((line) => line.startsWith('lab_telemetry_'));
+}

@@ -1,0 +1,103 @@
+// Turns raw samples into the report's rows (ratios and deltas against the uninstrumented app, paired by round) and
+// checks them against the targets of issue 8.
+import { pairedDelta, pairedRatio, type Spread, spread } from './stats.ts';
+import type { HelloResult } from './suites/hello.ts';
+import type { LogCostResult } from './suites/log-cost.ts';
+import type { OutageResult } from './suites/outage.ts';
+import { LAB, LAB_PROFILING, UNINSTRUMENTED, type Variant } from './variants.ts';
+
+export interface VariantRow {
+  variant: string;
+  label: string;
+  saturationRps: Spread;
+  throughputRatio: Spread;
+  p50Ratio: Spread;
+  p99Ratio: Spread;
+  p99Ms: Spread;
+  startupMs: Spread;
+  startupDeltaMs: Spread;
+  startupRssDeltaMiB: Spread;
+  loadRssDeltaMiB: Spread;
+  /** Server CPU per request at saturation, microseconds. */
+  cpuMicrosPerRequest: Spread;
+}
+
+export interface Check {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export function helloRows(hello: HelloResult, variants: readonly Variant[]): VariantRow[] {
+  const base = hello.samples[UNINSTRUMENTED];
+  if (!base) throw new Error('the uninstrumented variant is needed as the baseline');
+  const series = (id: string, pick: (s: HelloResult['samples'][string][number]) => number) => hello.samples[id]!.map(pick);
+  return variants.map((variant) => {
+    const id = variant.id;
+    return {
+      variant: id,
+      label: variant.label,
+      saturationRps: spread(series(id, (s) => s.saturationRps)),
+      throughputRatio: pairedRatio(series(id, (s) => s.saturationRps), series(UNINSTRUMENTED, (s) => s.saturationRps)),
+      p50Ratio: pairedRatio(series(id, (s) => s.fixedP50Ms), series(UNINSTRUMENTED, (s) => s.fixedP50Ms)),
+      p99Ratio: pairedRatio(series(id, (s) => s.fixedP99Ms), series(UNINSTRUMENTED, (s) => s.fixedP99Ms)),
+      p99Ms: spread(series(id, (s) => s.fixedP99Ms)),
+      startupMs: spread(series(id, (s) => s.startupMs)),
+      startupDeltaMs: pairedDelta(series(id, (s) => s.startupMs), series(UNINSTRUMENTED, (s) => s.startupMs)),
+      startupRssDeltaMiB: pairedDelta(series(id, (s) => s.startupRssMiB), series(UNINSTRUMENTED, (s) => s.startupRssMiB)),
+      loadRssDeltaMiB: pairedDelta(series(id, (s) => s.loadRssMiB), series(UNINSTRUMENTED, (s) => s.loadRssMiB)),
+      cpuMicrosPerRequest: spread(series(id, (s) => (1e6 * s.saturationServerCores) / s.saturationRps)),
+    };
+  });
+}
+
+const fmt = (value: number, digits = 2) => value.toFixed(digits);
+
+export function checks(rows: VariantRow[], hello: HelloResult, logCost: LogCostResult | undefined, outage: OutageResult | undefined): Check[] {
+  const row = (id: string) => rows.find((r) => r.variant === id);
+  const lab = row(LAB);
+  if (!lab) return [];
+  const result: Check[] = [
+    { name: 'hello throughput', target: '>= 0.75x', measured: `${fmt(lab.throughputRatio.median)}x`, pass: lab.throughputRatio.median >= 0.75 },
+    { name: 'hello p99 at the fixed rate', target: '<= 1.5x', measured: `${fmt(lab.p99Ratio.median)}x`, pass: lab.p99Ratio.median <= 1.5 },
+    { name: 'startup', target: '<= +100 ms', measured: `+${fmt(lab.startupDeltaMs.median, 0)} ms`, pass: lab.startupDeltaMs.median <= 100 },
+    { name: 'peak RSS at startup', target: '<= +25 MiB', measured: `+${fmt(lab.startupRssDeltaMiB.median, 1)} MiB`, pass: lab.startupRssDeltaMiB.median <= 25 },
+  ];
+  if (row(LAB_PROFILING)) {
+    const ratio = pairedRatio(hello.samples[LAB_PROFILING]!.map((s) => s.saturationRps), hello.samples[LAB]!.map((s) => s.saturationRps));
+    result.push({ name: 'profiling extra cost (throughput vs without)', target: '>= 0.95x', measured: `${fmt(ratio.median)}x`, pass: ratio.median >= 0.95 });
+  }
+  if (logCost) {
+    const ratio = pairedRatio(logCost.nsPerLine.lab, logCost.nsPerLine.bare);
+    result.push({ name: 'log line with trace fields vs bare pino', target: '<= 1.2x', measured: `${fmt(ratio.median)}x`, pass: ratio.median <= 1.2 });
+  }
+  if (outage) {
+    for (const run of outage.runs.filter((r) => r.scenario !== 'answering')) {
+      const reference = outage.runs.find((r) => r.scenario === 'answering');
+      const p99 = Math.max(...run.windows.map((w) => w.p99Ms));
+      const referenceP99 = reference ? Math.max(...reference.windows.map((w) => w.p99Ms)) : Number.NaN;
+      const growth = run.windows.at(-1)!.rssMiB - run.windows[0]!.rssMiB;
+      result.push({
+        name: `outage (${run.scenario}): worst window p99 vs backend answering, RSS growth first to last window`,
+        target: '<= 1.5x, <= +25 MiB',
+        measured: `${fmt(p99 / referenceP99)}x, ${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MiB`,
+        pass: p99 / referenceP99 <= 1.5 && growth <= 25,
+      });
+    }
+  }
+  for (const peer of rows.filter((r) => ![UNINSTRUMENTED, LAB, LAB_PROFILING].includes(r.variant))) {
+    const better =
+      lab.throughputRatio.median > peer.throughputRatio.median &&
+      lab.p99Ratio.median < peer.p99Ratio.median &&
+      lab.startupDeltaMs.median < peer.startupDeltaMs.median &&
+      lab.startupRssDeltaMiB.median < peer.startupRssDeltaMiB.median;
+    result.push({
+      name: `beats ${peer.label} in every row (throughput, p99, startup, RSS)`,
+      target: 'better in all four',
+      measured: `${fmt(lab.throughputRatio.median)}x vs ${fmt(peer.throughputRatio.median)}x, p99 ${fmt(lab.p99Ratio.median)}x vs ${fmt(peer.p99Ratio.median)}x, +${fmt(lab.startupDeltaMs.median, 0)} vs +${fmt(peer.startupDeltaMs.median, 0)} ms, +${fmt(lab.startupRssDeltaMiB.median, 1)} vs +${fmt(peer.startupRssDeltaMiB.median, 1)} MiB`,
+      pass: better,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,63 @@
+// `pnpm lab`: the LGTM+P flow on one machine. See docs/lab.md.
+import { type LabSummary, runLab } from './lab.ts';
+import { parseOptions, UsageError, usage, wantsHelp } from './options.ts';
+import { PortInUseError } from './ports.ts';
+import { ProgressDisplay } from './progress.ts';
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    console.log(usage);
+    return 0;
+  }
+  const options = parseOptions(argv);
+  // With --json, stdout carries only the summary; the live display goes to stderr.
+  const display = new ProgressDisplay(options.json ? process.stderr : process.stdout);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) {
+      // Second Ctrl-C: no more waiting. The exit hook kills every process group the lab started.
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  const summary = await runLab(options, { display, signal: controller.signal });
+  display.end();
+  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else printWalk(summary);
+  if (summary.status === 'interrupted') return 130;
+  return summary.ok ? 0 : 1;
+}
+
+function printWalk(summary: LabSummary): void {
+  const out: string[] = [''];
+  if (summary.load) {
+    out.push(`load: ${summary.load.requests} requests, ${summary.load.errors} errors, ${summary.load.dropped} dropped (run id ${summary.runId})`);
+    for (const journey of summary.load.journeys) {
+      out.push(`  ${journey.breaches.length ? '✘' : '✔'} ${journey.name.padEnd(12)} p95 ${journey.p95Ms.toFixed(0).padStart(5)} ms  errors ${(journey.errorRate * 100).toFixed(1)}%  ${journey.breaches.join('; ')}`);
+    }
+  }
+  if (summary.walk) {
+    out.push('', 'the life of a request:');
+    for (const link of summary.walk.links) out.push(`  ${link.ok ? '✔' : '✘'} ${link.link.padEnd(9)} ${link.detail}`);
+  }
+  out.push('', `run folder: ${summary.runDir}`);
+  if (summary.report) out.push(`report:     ${summary.report}`);
+  console.log(out.join('\n'));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`lab: ${message}`);
+    if (error instanceof UsageError) console.error(usage);
+    process.exit(error instanceof UsageError || error instanceof PortInUseError ? 2 : 1);
+  },
+);

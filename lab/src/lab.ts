@@ -1,0 +1,291 @@
+// One lab run: receivers, services, Prometheus (or the fallback scraper), load with a scheduled incident, then the
+// correlation walk and the flow report over what landed in the run folder.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { journeys, type LoadReport, type LoadRun, startLoad } from '@lab/loadtest';
+import { LocalBackends } from './correlation/local.ts';
+import type { TimeRange } from './correlation/types.ts';
+import { type WalkResult, walk } from './correlation/walk.ts';
+import { incidentPlan, setFaults } from './incident.ts';
+import { LogCollector, type LogCounts } from './log-collector.ts';
+import { FallbackScraper } from './metrics/fallback-scraper.ts';
+import { PrometheusApi } from './metrics/prometheus-api.ts';
+import { findPrometheus, INSTALL_HINT, type ScrapeTarget, startPrometheus } from './metrics/prometheus.ts';
+import type { MetricsSource } from './metrics/source.ts';
+import { DEFAULT_PORTS, type LabOptions, type PortName, type Ports, SERVICE_NAMES } from './options.ts';
+import { assertPortFree, freePort } from './ports.ts';
+import { Supervisor } from './processes.ts';
+import type { Phase, ProgressDisplay } from './progress.ts';
+import { type ReceiverCounts, LocalReceivers } from './receivers.ts';
+import { writeReport } from './report/write.ts';
+import { type RunFolder, runFolder, timestampName } from './run-folder.ts';
+import { serviceLaunch, waitHealthy } from './services.ts';
+
+export interface LabSummary {
+  runId: string;
+  runDir: string;
+  startedAt: string;
+  endedAt: string;
+  /** 'completed', or 'interrupted' when stopped with Ctrl-C. */
+  status: 'completed' | 'interrupted';
+  ok: boolean;
+  options: Omit<LabOptions, 'json'>;
+  ports: Ports;
+  metrics: { source: MetricsSource['kind']; prometheusBinary?: string; scrapeIntervalSeconds: number };
+  incident: { name: string; service?: string; start?: number; end?: number };
+  /** Unix seconds of the load phase. */
+  range: TimeRange;
+  load?: LoadReport;
+  received: ReceiverCounts;
+  logs: Record<string, LogCounts>;
+  walk?: Pick<WalkResult, 'ok' | 'links' | 'exemplar' | 'exemplarsByService'> & { traceId?: string; services: string[] };
+  report?: string;
+}
+
+const SERVICE_START_TIMEOUT_MS = 60_000;
+const SERVICE_STOP_GRACE_MS = 10_000;
+
+export async function resolvePorts(requested: LabOptions['ports']): Promise<Ports> {
+  const names = Object.keys(DEFAULT_PORTS) as PortName[];
+  if (requested === 'auto') {
+    const ports = {} as Ports;
+    const taken = new Set<number>();
+    for (const name of names) {
+      let port = await freePort();
+      while (taken.has(port)) port = await freePort();
+      taken.add(port);
+      ports[name] = port;
+    }
+    return ports;
+  }
+  const ports = { ...DEFAULT_PORTS, ...requested };
+  const seen = new Map<number, PortName>();
+  for (const name of names) {
+    const other = seen.get(ports[name]);
+    if (other) throw new Error(`--ports: ${name} and ${other} both use port ${ports[name]}`);
+    seen.set(ports[name], name);
+  }
+  for (const name of names) await assertPortFree(ports[name], name);
+  return ports;
+}
+
+function createRunFolder(runsDir: string): RunFolder {
+  let root = resolve(runsDir, timestampName());
+  for (let suffix = 2; existsSync(root); suffix++) root = resolve(runsDir, `${timestampName()}-${suffix}`);
+  const folder = runFolder(root);
+  for (const dir of [folder.root, folder.logsDir, folder.profilesDir, folder.dataDir]) mkdirSync(dir, { recursive: true });
+  return folder;
+}
+
+export interface LabIo {
+  display: ProgressDisplay;
+  /** Aborts the run (Ctrl-C): load stops, everything is stopped in order, no walk. */
+  signal: AbortSignal;
+}
+
+export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary> {
+  const { display } = io;
+  const ports = await resolvePorts(options.ports);
+  const folder = createRunFolder(options.runsDir);
+  const runId = randomUUID();
+  const adminToken = randomBytes(24).toString('hex');
+  const supervisor = new Supervisor();
+  const logs = new LogCollector(folder);
+  const labLog = (line: string) => appendFileSync(folder.labLog, `${line}\n`);
+  const startedAt = new Date();
+  let phase: Phase = 'starting';
+  let receivers: LocalReceivers | undefined;
+  let scraper: FallbackScraper | undefined;
+  let load: LoadRun | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const summary: LabSummary = {
+    runId,
+    runDir: folder.root,
+    startedAt: startedAt.toISOString(),
+    endedAt: '',
+    status: 'completed',
+    ok: false,
+    options: { ...options, json: undefined } as Omit<LabOptions, 'json'>,
+    ports,
+    metrics: { source: 'prometheus', scrapeIntervalSeconds: options.scrapeIntervalSeconds },
+    incident: { name: options.incident },
+    range: { start: startedAt.getTime() / 1000, end: startedAt.getTime() / 1000 },
+    received: { spans: 0, otlpLogs: 0, profiles: 0, profilesByService: {}, spansByService: {} },
+    logs: {},
+  };
+  delete (summary.options as Partial<LabOptions>).json;
+  display.note(`lab: run ${runId} -> ${folder.root}`);
+
+  const onAbort = () => {
+    summary.status = 'interrupted';
+    display.note('lab: stopping (Ctrl-C again kills everything at once)');
+    load?.stop();
+  };
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  let failure: Error | undefined;
+  supervisor.onUnexpectedExit((process, code) => {
+    failure ??= new Error(`${process.name} exited unexpectedly (${code}); see ${process.name === 'prometheus' ? 'lab.log' : `logs/${process.name}.jsonl`}`);
+    display.note(`lab: ${failure.message}`);
+    load?.stop();
+  });
+
+  try {
+    receivers = await LocalReceivers.start(folder, ports.otlp, ports.pyroscope);
+    display.note(`lab: receiver listening: OTLP/HTTP 127.0.0.1:${ports.otlp}, Pyroscope ingest 127.0.0.1:${ports.pyroscope}`);
+
+    const context = {
+      ports,
+      adminToken,
+      dataDir: folder.dataDir,
+      runId,
+      profileUploadInterval: options.durationMs < 120_000 ? '3s' : '10s',
+    };
+    const started = SERVICE_NAMES.map((name) => {
+      const launch = serviceLaunch(name, context);
+      mkdirSync(launch.env['DATA_DIR']!, { recursive: true });
+      return supervisor.start({ ...launch, onStdout: logs.sink(name, 'stdout'), onStderr: logs.sink(name, 'stderr') });
+    });
+    await Promise.all(started.map((process) => waitHealthy(process.name, ports[process.name as PortName], SERVICE_START_TIMEOUT_MS, process.exited)));
+    display.note(`lab: services up: ${SERVICE_NAMES.map((name) => `${name} :${ports[name]}`).join(', ')}`);
+
+    const targets: ScrapeTarget[] = SERVICE_NAMES.map((name) => ({ job: name, port: ports[name] }));
+    const binary = options.noPrometheus ? undefined : findPrometheus(options.prometheusBin);
+    let metrics: MetricsSource;
+    if (binary) {
+      await startPrometheus(supervisor, binary, folder, ports.prometheus, targets, options.scrapeIntervalSeconds, labLog);
+      metrics = new PrometheusApi(`http://127.0.0.1:${ports.prometheus}`, options.scrapeIntervalSeconds);
+      summary.metrics = { source: 'prometheus', prometheusBinary: binary, scrapeIntervalSeconds: options.scrapeIntervalSeconds };
+      display.note(`lab: Prometheus ${binary} on http://127.0.0.1:${ports.prometheus}, scraping every ${options.scrapeIntervalSeconds}s`);
+    } else {
+      if (!options.noPrometheus) display.note(`lab: Prometheus not found on PATH; ${INSTALL_HINT}. Scraping /metrics in-process instead.`);
+      scraper = new FallbackScraper(targets, folder.scrapes);
+      scraper.start(options.scrapeIntervalSeconds);
+      metrics = scraper;
+      summary.metrics = { source: 'fallback-scraper', scrapeIntervalSeconds: options.scrapeIntervalSeconds };
+    }
+    if (io.signal.aborted || failure) throw failure ?? new Error('interrupted');
+
+    // Load, with the incident on halfway.
+    phase = 'load';
+    const loadStart = Date.now();
+    summary.range.start = loadStart / 1000;
+    load = startLoad({
+      baseUrl: `http://127.0.0.1:${ports.gateway}`,
+      journeys,
+      ratePerSecond: options.rate,
+      durationMs: options.durationMs,
+      maxInFlight: options.maxInFlight,
+      runId,
+      thinkTimeScale: 0.3,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    const plan = incidentPlan(options.incident, options.incidentLatencyMs);
+    let incidentState: 'off' | 'on' | 'over' | 'none' = plan ? 'off' : 'none';
+    if (plan) {
+      summary.incident.service = plan.service;
+      const adminPort = ports[`${plan.service}-admin`];
+      timers.push(
+        setTimeout(() => {
+          setFaults(adminPort, adminToken, plan.faults).then(
+            () => {
+              incidentState = 'on';
+              summary.incident.start = Date.now() / 1000;
+              display.note(`lab: incident on: ${plan.name} (${JSON.stringify(plan.faults)})`);
+            },
+            (error: Error) => display.note(`lab: could not start the incident: ${error.message}`),
+          );
+        }, options.durationMs * options.incidentAt),
+        setTimeout(() => {
+          setFaults(adminPort, adminToken, undefined).then(
+            () => {
+              incidentState = 'over';
+              summary.incident.end = Date.now() / 1000;
+              display.note(`lab: incident over: ${plan.name}`);
+            },
+            (error: Error) => display.note(`lab: could not end the incident: ${error.message}`),
+          );
+        }, options.durationMs * (options.incidentAt + options.incidentFor)),
+      );
+    }
+    const ticker = setInterval(
+      () => display.update({ phase, elapsedMs: Date.now() - loadStart, durationMs: options.durationMs, load: load?.progress(), incident: incidentState }),
+      1000,
+    );
+    timers.push(ticker);
+    summary.load = await load.done;
+    for (const timer of timers) clearTimeout(timer);
+    display.update({ phase, elapsedMs: Date.now() - loadStart, durationMs: options.durationMs, load: load.progress(), incident: incidentState });
+    display.end();
+    summary.range.end = Date.now() / 1000;
+    if (summary.incident.start && !summary.incident.end) {
+      await setFaults(ports[`${plan!.service}-admin`], adminToken, undefined).catch(() => {});
+      summary.incident.end = summary.range.end;
+    }
+    if (failure) throw failure;
+
+    if (summary.status === 'completed') {
+      // One more scrape after the load, then stop the services so they flush their last spans and profiles.
+      phase = 'settling';
+      display.note(`lab: load done (${summary.load.requests} requests); waiting for the last scrape`);
+      await delay((options.scrapeIntervalSeconds + 1) * 1000, io.signal);
+    }
+    phase = 'stopping';
+    await Promise.all(started.map((process) => supervisor.stop(process, SERVICE_STOP_GRACE_MS)));
+    scraper?.stop();
+
+    if (summary.status === 'completed') {
+      phase = 'walking';
+      const backends = new LocalBackends(folder, metrics);
+      const incidentWindow = {
+        start: summary.incident.start ?? summary.range.start,
+        // Exemplars are stamped when scraped: the window reaches one scrape past the incident's end.
+        end: (summary.incident.end ?? summary.range.end) + options.scrapeIntervalSeconds + 1,
+      };
+      const result = await walk(backends, {
+        services: [...SERVICE_NAMES],
+        entryService: 'gateway',
+        window: incidentWindow,
+        range: { start: summary.range.start - 60, end: summary.range.end + 60 },
+      });
+      summary.walk = {
+        ok: result.ok,
+        links: result.links,
+        exemplar: result.exemplar,
+        exemplarsByService: result.exemplarsByService,
+        traceId: result.exemplar?.traceId,
+        services: [...new Set(result.trace?.map((span) => span.serviceName) ?? [])],
+      };
+      if (options.report) {
+        phase = 'report';
+        summary.report = await writeReport({ folder, backends, metrics, walk: result, summary, incidentWindow });
+      }
+      summary.ok = result.ok && (summary.load?.passed ?? false);
+    }
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    io.signal.removeEventListener('abort', onAbort);
+    load?.stop();
+    scraper?.stop();
+    await supervisor.stopAll(SERVICE_STOP_GRACE_MS);
+    if (receivers) {
+      summary.received = receivers.counts;
+      await receivers.close();
+    }
+    summary.logs = Object.fromEntries(logs.counts);
+    await logs.close();
+    summary.endedAt = new Date().toISOString();
+    writeFileSync(folder.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  }
+  return summary;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

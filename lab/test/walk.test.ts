@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkTree } from '../src/correlation/trace-tree.ts';
+import { walk, type WalkOptions } from '../src/correlation/walk.ts';
+import { FakeBackends, goodTrace, span, TRACE_ID } from './fake-backends.ts';
+
+const options: WalkOptions = {
+  services: ['gateway', 'orders', 'payments'],
+  entryService: 'gateway',
+  window: { start: 900, end: 1100 },
+  range: { start: 0, end: 2000 },
+};
+
+function linkStates(result: Awaited<ReturnType<typeof walk>>): Record<string, boolean> {
+  return Object.fromEntries(result.links.map((link) => [link.link, link.ok]));
+}
+
+test('walks every link when everything connects', async () => {
+  const result = await walk(new FakeBackends(), options);
+  assert.deepEqual(linkStates(result), { metrics: true, exemplar: true, trace: true, logs: true, profile: true });
+  assert.ok(result.ok);
+  assert.equal(result.exemplar?.traceId, TRACE_ID);
+  assert.deepEqual(result.localRoots.map((s) => s.spanId), ['a000000000000001', 'b000000000000001', 'c000000000000001']);
+  assert.deepEqual(result.profiles.map((p) => p.serviceName), ['payments']);
+  assert.deepEqual(Object.keys(result.logs).sort(), ['gateway', 'orders', 'payments']);
+});
+
+test('a service without exemplars breaks the metrics link and names it', async () => {
+  const backends = new FakeBackends();
+  backends.exemplarList = backends.exemplarList.filter((e) => e.seriesLabels['job'] !== 'orders');
+  const result = await walk(backends, options);
+  assert.equal(result.links[0]?.ok, false);
+  assert.match(result.links[0]!.detail, /orders/);
+  assert.equal(result.ok, false);
+});
+
+test('no exemplar in the window stops the walk and marks later links not reached', async () => {
+  const result = await walk(new FakeBackends(), { ...options, window: { start: 5000, end: 6000 } });
+  assert.deepEqual(linkStates(result), { metrics: true, exemplar: false, trace: false, logs: false, profile: false });
+  assert.match(result.links.find((l) => l.link === 'profile')!.detail, /not reached/);
+});
+
+test('a trace missing from the store, or crossing too few services, breaks the trace link', async () => {
+  const missing = new FakeBackends();
+  missing.spans = undefined;
+  assert.match((await walk(missing, options)).links.find((l) => l.link === 'trace')!.detail, /not in the trace store/);
+  const short = new FakeBackends();
+  short.spans = goodTrace().slice(0, 3);
+  assert.match((await walk(short, options)).links.find((l) => l.link === 'trace')!.detail, /2 service\(s\)/);
+});
+
+test('a broken parent/child tree breaks the trace link', async () => {
+  const backends = new FakeBackends();
+  backends.spans = [...goodTrace().slice(0, 4), span('c000000000000001', 'ffffffffffffffff', 'payments', 'server', 22, 860)];
+  const trace = (await walk(backends, options)).links.find((l) => l.link === 'trace')!;
+  assert.equal(trace.ok, false);
+  assert.match(trace.detail, /not in the trace/);
+});
+
+test('a service whose logs lack the span ids breaks the logs link', async () => {
+  const backends = new FakeBackends();
+  backends.logLines = backends.logLines.map((line) => (line.serviceName === 'payments' ? { ...line, spanId: '0000000000000000' } : line));
+  const logs = (await walk(backends, options)).links.find((l) => l.link === 'logs')!;
+  assert.equal(logs.ok, false);
+  assert.match(logs.detail, /payments/);
+});
+
+test('no sample labelled with a local-root span breaks the profile link', async () => {
+  const backends = new FakeBackends();
+  backends.profiled.clear();
+  const result = await walk(backends, options);
+  assert.equal(result.links.find((l) => l.link === 'profile')!.ok, false);
+  assert.equal(result.ok, false);
+});
+
+test('checkTree: two roots, a cycle, a hop not from a client span', () => {
+  const twoRoots = [...goodTrace(), span('d000000000000001', undefined, 'catalog', 'server', 0, 1)];
+  assert.match(checkTree(twoRoots).problems.join(), /2 root spans/);
+  const cycle = [span('a1', undefined, 'gateway', 'server', 0, 5), span('b1', 'c1', 'orders', 'client', 0, 1), span('c1', 'b1', 'orders', 'client', 0, 1)];
+  assert.match(checkTree(cycle).problems.join(), /not reachable/);
+  const direct = [span('a1', undefined, 'gateway', 'server', 0, 5), span('b1', 'a1', 'orders', 'server', 1, 2)];
+  assert.match(checkTree(direct).problems.join(), /not a client span/);
+  assert.ok(checkTree(goodTrace()).ok);
+});

@@ -1,0 +1,2 @@
+export * from './otlp.ts';
+export * from './pyroscope.ts';

@@ -1,0 +1,382 @@
+// An OTLP/HTTP receiver (POST /v1/traces, /v1/logs; protobuf or JSON bodies, gzip or not) that decodes with the
+// official OTLP protobuf schema: the protobufjs code generated from opentelemetry-proto and shipped by
+// @opentelemetry/otlp-transformer 0.214 (installed under the alias `otlp-proto-schema`; later transformer versions
+// only ship hand-written encoders). Received spans and log records are flattened into plain objects for the lab
+// and the tests. It can also play an outage: answer 500, answer late, or never answer.
+import { EventEmitter, once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+export type Attributes = Record<string, AttributeValue>;
+
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  /** Empty for a root span. */
+  parentSpanId: string;
+  name: string;
+  /** OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind: number;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  attributes: Attributes;
+  /** OTLP status code: 0 unset, 1 ok, 2 error. */
+  status: { code: number; message: string };
+  events: Array<{ name: string; timeUnixNano: bigint; attributes: Attributes }>;
+  resource: Attributes;
+  scope: { name: string; version: string };
+}
+
+export interface ReceivedLog {
+  timeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  body: AttributeValue;
+  attributes: Attributes;
+  traceId: string;
+  spanId: string;
+  resource: Attributes;
+  scope: { name: string; version: string };
+}
+
+/** `ok` answers 200; `error` answers 500; `slow` answers 200 after `slowResponseMs`; `hang` never answers. */
+export type OtlpBehavior = 'ok' | 'error' | 'slow' | 'hang';
+
+export interface OtlpReceiverOptions {
+  port?: number;
+  host?: string;
+  /** Delay of the `slow` behavior; default 10 000 ms. */
+  slowResponseMs?: number;
+  /** Spans and logs kept in memory each (oldest dropped first); default 100 000. */
+  maxItems?: number;
+  /** Largest accepted (decompressed) body; default 16 MiB. */
+  maxBodyBytes?: number;
+}
+
+type Signal = 'traces' | 'logs';
+
+interface DecodableType {
+  decode(data: Uint8Array): unknown;
+}
+
+interface Schema {
+  opentelemetry: {
+    proto: {
+      collector: {
+        trace: { v1: { ExportTraceServiceRequest: DecodableType } };
+        logs: { v1: { ExportLogsServiceRequest: DecodableType } };
+      };
+    };
+  };
+}
+
+// Plain shapes shared by the protobuf-decoded messages and OTLP/JSON (ids are bytes in one, hex in the other; 64-bit
+// integers are Long objects in one, strings or numbers in the other).
+type Long = { toString(): string };
+type Int64 = number | string | Long;
+type Id = Uint8Array | string;
+interface KeyValue {
+  key: string;
+  value?: AnyValue;
+}
+interface AnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: Int64;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+  kvlistValue?: { values?: KeyValue[] };
+  bytesValue?: Id;
+}
+interface Scoped {
+  scope?: { name?: string; version?: string };
+}
+interface Resourced {
+  resource?: { attributes?: KeyValue[] };
+}
+interface SpanMessage {
+  traceId?: Id;
+  spanId?: Id;
+  parentSpanId?: Id;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: Int64;
+  endTimeUnixNano?: Int64;
+  attributes?: KeyValue[];
+  status?: { code?: number; message?: string };
+  events?: Array<{ name?: string; timeUnixNano?: Int64; attributes?: KeyValue[] }>;
+}
+interface LogMessage {
+  timeUnixNano?: Int64;
+  observedTimeUnixNano?: Int64;
+  severityNumber?: number;
+  severityText?: string;
+  body?: AnyValue;
+  attributes?: KeyValue[];
+  traceId?: Id;
+  spanId?: Id;
+}
+interface TracesRequest {
+  resourceSpans?: Array<Resourced & { scopeSpans?: Array<Scoped & { spans?: SpanMessage[] }> }>;
+}
+interface LogsRequest {
+  resourceLogs?: Array<Resourced & { scopeLogs?: Array<Scoped & { logRecords?: LogMessage[] }> }>;
+}
+
+const schema = (createRequire(import.meta.url)('otlp-proto-schema/build/src/generated/root.js') as Schema).opentelemetry.proto.collector;
+const DEFAULT_MAX_ITEMS = 100_000;
+const DEFAULT_MAX_BODY_BYTES = 16 << 20;
+
+function hex(id: Id | undefined): string {
+  if (id === undefined) return '';
+  return typeof id === 'string' ? id.toLowerCase() : Buffer.from(id).toString('hex');
+}
+
+function int64(value: Int64 | undefined): bigint {
+  if (value === undefined || value === null) return 0n;
+  return BigInt(typeof value === 'object' ? value.toString() : value);
+}
+
+function anyValue(value: AnyValue | undefined): AttributeValue {
+  if (value === undefined || value === null) return null;
+  if (value.stringValue !== undefined && value.stringValue !== null) return value.stringValue;
+  if (value.boolValue !== undefined && value.boolValue !== null) return value.boolValue;
+  if (value.intValue !== undefined && value.intValue !== null) return Number(int64(value.intValue));
+  if (value.doubleValue !== undefined && value.doubleValue !== null) return value.doubleValue;
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(anyValue);
+  if (value.kvlistValue) return attributes(value.kvlistValue.values);
+  if (value.bytesValue !== undefined && value.bytesValue !== null) return hex(value.bytesValue);
+  return null;
+}
+
+function attributes(list: KeyValue[] | undefined): Attributes {
+  const result: Attributes = {};
+  for (const { key, value } of list ?? []) result[key] = anyValue(value);
+  return result;
+}
+
+function scopeOf(scoped: Scoped): { name: string; version: string } {
+  return { name: scoped.scope?.name ?? '', version: scoped.scope?.version ?? '' };
+}
+
+export function flattenTraces(request: TracesRequest): ReceivedSpan[] {
+  const spans: ReceivedSpan[] = [];
+  for (const resourceSpans of request.resourceSpans ?? []) {
+    const resource = attributes(resourceSpans.resource?.attributes);
+    for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
+      const scope = scopeOf(scopeSpans);
+      for (const span of scopeSpans.spans ?? []) {
+        spans.push({
+          traceId: hex(span.traceId),
+          spanId: hex(span.spanId),
+          parentSpanId: hex(span.parentSpanId),
+          name: span.name ?? '',
+          kind: span.kind ?? 0,
+          startTimeUnixNano: int64(span.startTimeUnixNano),
+          endTimeUnixNano: int64(span.endTimeUnixNano),
+          attributes: attributes(span.attributes),
+          status: { code: span.status?.code ?? 0, message: span.status?.message ?? '' },
+          events: (span.events ?? []).map((event) => ({
+            name: event.name ?? '',
+            timeUnixNano: int64(event.timeUnixNano),
+            attributes: attributes(event.attributes),
+          })),
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+export function flattenLogs(request: LogsRequest): ReceivedLog[] {
+  const logs: ReceivedLog[] = [];
+  for (const resourceLogs of request.resourceLogs ?? []) {
+    const resource = attributes(resourceLogs.resource?.attributes);
+    for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+      const scope = scopeOf(scopeLogs);
+      for (const record of scopeLogs.logRecords ?? []) {
+        logs.push({
+          timeUnixNano: int64(record.timeUnixNano ?? record.observedTimeUnixNano),
+          severityNumber: record.severityNumber ?? 0,
+          severityText: record.severityText ?? '',
+          body: anyValue(record.body),
+          attributes: attributes(record.attributes),
+          traceId: hex(record.traceId),
+          spanId: hex(record.spanId),
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return logs;
+}
+
+/** Decodes an OTLP export request body (already decompressed) of either encoding. */
+export function decodeOtlp(signal: 'traces', body: Buffer, contentType: string): ReceivedSpan[];
+export function decodeOtlp(signal: 'logs', body: Buffer, contentType: string): ReceivedLog[];
+export function decodeOtlp(signal: Signal, body: Buffer, contentType: string): ReceivedSpan[] | ReceivedLog[] {
+  const json = contentType.includes('json');
+  if (signal === 'traces') {
+    const request = json ? JSON.parse(body.toString('utf8')) : schema.trace.v1.ExportTraceServiceRequest.decode(body);
+    return flattenTraces(request as TracesRequest);
+  }
+  const request = json ? JSON.parse(body.toString('utf8')) : schema.logs.v1.ExportLogsServiceRequest.decode(body);
+  return flattenLogs(request as LogsRequest);
+}
+
+export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: [ReceivedLog[]] }> {
+  readonly #server: Server;
+  readonly #options: OtlpReceiverOptions;
+  readonly #spans: ReceivedSpan[] = [];
+  readonly #logs: ReceivedLog[] = [];
+  readonly #sockets = new Set<Socket>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #behavior: OtlpBehavior = 'ok';
+  /** Export requests seen per signal, whatever the answer. */
+  readonly requests = { traces: 0, logs: 0 };
+
+  private constructor(options: OtlpReceiverOptions) {
+    super();
+    this.#options = options;
+    this.#server = createServer((request, response) => {
+      this.#handle(request, response).catch((error: unknown) => answer(response, 400, error instanceof Error ? error.message : String(error)));
+    });
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  static async start(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+    const receiver = new OtlpReceiver(options);
+    receiver.#server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    await once(receiver.#server, 'listening');
+    return receiver;
+  }
+
+  get port(): number {
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') throw new Error('OTLP receiver is not listening');
+    return address.port;
+  }
+
+  /** The value for OTEL_EXPORTER_OTLP_ENDPOINT. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  setBehavior(behavior: OtlpBehavior): void {
+    this.#behavior = behavior;
+  }
+
+  spans(): ReceivedSpan[] {
+    return [...this.#spans];
+  }
+
+  logs(): ReceivedLog[] {
+    return [...this.#logs];
+  }
+
+  spansOfTrace(traceId: string): ReceivedSpan[] {
+    const wanted = traceId.toLowerCase();
+    return this.#spans.filter((span) => span.traceId === wanted);
+  }
+
+  /** Resolves with the first span, already received or to come, that matches; rejects after `timeoutMs`. */
+  waitForSpan(predicate: (span: ReceivedSpan) => boolean, timeoutMs: number): Promise<ReceivedSpan> {
+    return this.#waitFor('spans', () => this.#spans, predicate, timeoutMs);
+  }
+
+  waitForLog(predicate: (log: ReceivedLog) => boolean, timeoutMs: number): Promise<ReceivedLog> {
+    return this.#waitFor('logs', () => this.#logs, predicate, timeoutMs);
+  }
+
+  /** Stops listening and cuts every connection, hung ones included. */
+  async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    const closed = once(this.#server, 'close');
+    this.#server.close();
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+
+  #waitFor<T>(event: 'spans' | 'logs', items: () => T[], predicate: (item: T) => boolean, timeoutMs: number): Promise<T> {
+    const found = items().find(predicate);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const listener = (batch: T[]) => {
+        const match = batch.find(predicate);
+        if (match === undefined) return;
+        clearTimeout(timer);
+        this.off(event, listener as never);
+        resolve(match);
+      };
+      const timer = setTimeout(() => {
+        this.off(event, listener as never);
+        reject(new Error(`no matching ${event} within ${timeoutMs} ms (${items().length} received)`));
+      }, timeoutMs);
+      this.on(event, listener as never);
+    });
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' && path === '/ready') return answer(response, 200, 'ready');
+    const signal: Signal | undefined = path === '/v1/traces' ? 'traces' : path === '/v1/logs' ? 'logs' : undefined;
+    if (signal === undefined) return answer(response, 404, 'not found');
+    if (request.method !== 'POST') return answer(response, 405, 'POST only');
+    this.requests[signal]++;
+    const behavior = this.#behavior;
+    if (behavior === 'hang') return;
+    if (behavior === 'error') return answer(response, 500, 'export failing on purpose');
+    const contentType = request.headers['content-type'] ?? 'application/x-protobuf';
+    const maxBytes = this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    let body = await readBody(request, maxBytes);
+    if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body, { maxOutputLength: maxBytes });
+    if (signal === 'traces') this.#store(this.#spans, 'spans', decodeOtlp('traces', body, contentType));
+    else this.#store(this.#logs, 'logs', decodeOtlp('logs', body, contentType));
+    const reply = () => {
+      const json = contentType.includes('json');
+      // An empty Export*ServiceResponse: zero bytes in protobuf, `{}` in JSON.
+      response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+      response.end(json ? '{}' : undefined);
+    };
+    if (behavior === 'slow') {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        reply();
+      }, this.#options.slowResponseMs ?? 10_000);
+      this.#timers.add(timer);
+    } else reply();
+  }
+
+  #store<T>(items: T[], event: 'spans' | 'logs', batch: T[]): void {
+    items.push(...batch);
+    const excess = items.length - (this.#options.maxItems ?? DEFAULT_MAX_ITEMS);
+    if (excess > 0) items.splice(0, excess);
+    this.emit(event, batch as never);
+  }
+}
+
+function answer(response: ServerResponse, status: number, message: string): void {
+  if (response.headersSent) return;
+  response.writeHead(status, { 'content-type': 'text/plain' });
+  response.end(`${message}\n`);
+}
+
+async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new Error(`body larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

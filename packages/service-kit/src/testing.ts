@@ -1,0 +1,245 @@
+// Test and lab helpers: start demo services as real child processes on free ports, wired together, and read
+// their JSON log lines. `startShop()` starts all four; `startServiceProcess()` one.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export type ServiceName = 'gateway' | 'catalog' | 'orders' | 'payments';
+export type LogLine = Record<string, unknown> & { msg?: string; level?: string; trace_id?: string };
+
+export interface ServiceProcess {
+  name: ServiceName;
+  /** http://127.0.0.1:<port> of the public API. */
+  url: string;
+  /** http://127.0.0.1:<admin port> of the fault admin API. */
+  adminUrl: string;
+  port: number;
+  adminPort: number;
+  /** Every JSON line the service wrote to stdout so far (a live array). */
+  logs: LogLine[];
+  /** Non-JSON stdout lines and stderr, for diagnosing failures. */
+  output: string[];
+  child: ChildProcess;
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed by a signal). */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export interface ServiceProcessOptions {
+  /** Added to the child's environment (after the defaults below, so they can be overridden). */
+  env?: Record<string, string | undefined>;
+  /** DATA_DIR; default a fresh temporary directory. */
+  dataDir?: string;
+  /** OTLP/HTTP base URL (e.g. an OtlpReceiver's url); without it traces are not exported. */
+  otlpEndpoint?: string;
+  /** PYROSCOPE_SERVER_ADDRESS; without it profiling is off. */
+  pyroscopeUrl?: string;
+  /** LAB_ADMIN_TOKEN; without it the admin API is loopback-only and needs no token. */
+  adminToken?: string;
+  /** How long to wait for the "listening" line; default 20 s. */
+  startTimeoutMs?: number;
+}
+
+const servicesDir = fileURLToPath(new URL('../../../services/', import.meta.url));
+
+/** The command line the lab and Dockerfiles use: the gateway shows the zero-code entry. */
+export function serviceCommand(name: ServiceName): string[] {
+  return name === 'gateway' ? ['--import', '@lab/telemetry/register', 'src/main.ts'] : ['src/main.ts'];
+}
+
+export function serviceDirectory(name: ServiceName): string {
+  return join(servicesDir, name);
+}
+
+export async function startServiceProcess(name: ServiceName, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_OPTIONS: undefined,
+    OTEL_SERVICE_NAME: name,
+    PORT: '0',
+    ADMIN_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: options.dataDir ?? mkdtempSync(join(tmpdir(), `lab-${name}-`)),
+    LAB_ADMIN_TOKEN: options.adminToken,
+    OTEL_TRACES_EXPORTER: options.otlpEndpoint ? 'otlp' : 'none',
+    OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_LOGS_EXPORTER: 'none',
+    PYROSCOPE_SERVER_ADDRESS: options.pyroscopeUrl,
+    ...options.env,
+  };
+  const child = spawn(process.execPath, serviceCommand(name), {
+    cwd: serviceDirectory(name),
+    env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const output: string[] = [];
+  const listeners = new Set<() => void>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const parsed = parseJsonLine(line);
+    if (parsed) logs.push(parsed);
+    else output.push(line);
+    for (const listener of listeners) listener();
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+
+  const recentOutput = () => [...output, ...logs.map((line) => JSON.stringify(line))].slice(-20).join('\n');
+  const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = logs.find(predicate);
+        if (!found) return;
+        cleanup();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${name}: no matching log line within ${timeoutMs} ms; output:\n${recentOutput()}`));
+      }, timeoutMs);
+      const onExit = () => {
+        cleanup();
+        reject(new Error(`${name} exited (code ${child.exitCode}) before the expected log line; output:\n${recentOutput()}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off('exit', onExit);
+      };
+      listeners.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+
+  const stop = async (graceMs = 10_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  try {
+    const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 20_000);
+    const port = listening['port'] as number;
+    const adminPort = listening['admin_port'] as number;
+    return { name, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, port, adminPort, logs, output, child, waitForLog, stop };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+export interface ShopOptions extends Omit<ServiceProcessOptions, 'env' | 'dataDir'> {
+  /** Extra environment per service (e.g. { payments: { LAB_FAULTS: '...' } }), and for all under `all`. */
+  env?: Partial<Record<ServiceName | 'all', Record<string, string | undefined>>>;
+  /** Parent of each service's DATA_DIR; default a fresh temporary directory. */
+  dataDir?: string;
+}
+
+export interface Shop {
+  gateway: ServiceProcess;
+  catalog: ServiceProcess;
+  orders: ServiceProcess;
+  payments: ServiceProcess;
+  services: ServiceProcess[];
+  dataDir: string;
+  /** Stops every service (gateway first, so nothing calls a stopped downstream) and resolves with exit codes. */
+  stop(): Promise<Record<ServiceName, number | null>>;
+}
+
+/** Starts catalog and payments, then orders wired to them, then the gateway wired to catalog and orders. */
+export async function startShop(options: ShopOptions = {}): Promise<Shop> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lab-shop-'));
+  const started: ServiceProcess[] = [];
+  const start = async (name: ServiceName, wiring: Record<string, string> = {}) => {
+    const service = await startServiceProcess(name, {
+      ...options,
+      dataDir: join(dataDir, name),
+      env: { ...options.env?.all, ...wiring, ...options.env?.[name] },
+    });
+    started.push(service);
+    return service;
+  };
+  try {
+    const [catalog, payments] = await Promise.all([start('catalog'), start('payments')]);
+    const orders = await start('orders', { CATALOG_URL: catalog.url, PAYMENTS_URL: payments.url });
+    const gateway = await start('gateway', { CATALOG_URL: catalog.url, ORDERS_URL: orders.url });
+    const services = [gateway, orders, catalog, payments];
+    const stop = async () => {
+      const codes = {} as Record<ServiceName, number | null>;
+      for (const service of services) codes[service.name] = await service.stop();
+      return codes;
+    };
+    return { gateway, catalog, orders, payments, services, dataDir, stop };
+  } catch (error) {
+    await Promise.all(started.map((service) => service.stop(2000)));
+    throw error;
+  }
+}
+
+function parseJsonLine(line: string): LogLine | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as LogLine;
+  } catch {
+    return undefined;
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: test code asserts response bodies field by field
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** fetch with a JSON body in and out (10 s timeout), for tests and the lab's probes. */
+// biome-ignore lint/suspicious/noExplicitAny: see JsonResponse
+export async function requestJson<T = any>(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+): Promise<JsonResponse<T>> {
+  const hasBody = init.body !== undefined || init.rawBody !== undefined;
+  const response = await fetch(url, {
+    method: init.method ?? (hasBody ? 'POST' : 'GET'),
+    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The value of one sample of a Prometheus text exposition, or undefined when absent. */
+export async function scrapeSample(baseUrl: string, metric: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    const matches = Object.entries(labels).every(([name, value]) => line.includes(`${name}="${value}"`));
+    if (matches) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+/** A port nothing listens on right now (bound, then released): a "service is down" address for tests. */
+export function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,160 @@
+// Client spans, trace-header injection and client metrics for node:http(s) requests and fetch/undici, through
+// diagnostics_channel. Requests made while tracing is suppressed (the exporters' own) are left alone.
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { context, propagation, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import { normalizeMethod, parseHost } from './http-semconv.ts';
+import type { CoreMetrics } from './metrics.ts';
+
+interface ClientState {
+  span: Span;
+  startedAt: number;
+  method: string;
+  serverAddress: string;
+  status: number;
+}
+
+/** What undici publishes on its diagnostics channels (the subset we use). */
+interface UndiciRequest {
+  origin: string | URL;
+  method: string;
+  path: string;
+  addHeader(name: string, value: string): unknown;
+}
+
+export interface HttpClientInstrumentation {
+  stop(): void;
+}
+
+export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics): HttpClientInstrumentation {
+  const httpStates = new WeakMap<ClientRequest, ClientState>();
+  const undiciStates = new WeakMap<UndiciRequest, ClientState>();
+
+  function start(method: string, url: URL, inject: (name: string, value: string) => void): ClientState | undefined {
+    const active = context.active();
+    if (isTracingSuppressed(active)) return undefined;
+    const normalized = normalizeMethod(method);
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const span = tracer.startSpan(
+      normalized,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': normalized,
+          'server.address': url.hostname,
+          'server.port': port,
+          'url.full': `${url.origin}${url.pathname}`,
+        },
+      },
+      active,
+    );
+    propagation.inject(trace.setSpan(active, span), undefined, { set: (_carrier, name, value) => inject(name, value) });
+    return { span, startedAt: performance.now(), method: normalized, serverAddress: url.hostname, status: 0 };
+  }
+
+  function end(state: ClientState, error: Error | undefined): void {
+    const { span, status } = state;
+    if (status > 0) span.setAttribute('http.response.status_code', status);
+    if (error !== undefined) {
+      span.setAttribute('error.type', error.name || 'Error');
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    } else if (status >= 400) {
+      span.setAttribute('error.type', String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+    const spanContext = span.spanContext();
+    metrics.httpClientDuration.observe(
+      { http_request_method: state.method, server_address: state.serverAddress, http_response_status_code: status > 0 ? String(status) : '' },
+      (performance.now() - state.startedAt) / 1000,
+      spanContext.traceFlags & 1 ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined,
+    );
+  }
+
+  const subscriptions: Array<[string, (message: unknown) => void]> = [
+    [
+      // `created` runs before the headers are sent (unlike `start`), so trace headers can still be set.
+      'http.client.request.created',
+      (message) => {
+        const { request } = message as { request: ClientRequest };
+        const defaultPort = request.protocol === 'https:' ? 443 : 80;
+        const host = parseHost(request.getHeader('host') as string | undefined, defaultPort);
+        const hostname = host.address || request.host;
+        const url = new URL(`${request.protocol}//${hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname}:${host.port}${request.path}`);
+        const state = start(request.method, url, (name, value) => request.setHeader(name, value));
+        if (state) httpStates.set(request, state);
+      },
+    ],
+    [
+      'http.client.response.finish',
+      (message) => {
+        const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+        const state = httpStates.get(request);
+        if (!state) return;
+        httpStates.delete(request);
+        state.status = response.statusCode ?? 0;
+        end(state, undefined);
+      },
+    ],
+    [
+      'http.client.request.error',
+      (message) => {
+        const { request, error } = message as { request: ClientRequest; error: Error };
+        const state = httpStates.get(request);
+        if (!state) return;
+        httpStates.delete(request);
+        end(state, error);
+      },
+    ],
+    [
+      'undici:request:create',
+      (message) => {
+        const { request } = message as { request: UndiciRequest };
+        let url: URL;
+        try {
+          url = new URL(request.path, request.origin);
+        } catch {
+          return;
+        }
+        const state = start(request.method, url, (name, value) => request.addHeader(name, value));
+        if (state) undiciStates.set(request, state);
+      },
+    ],
+    [
+      'undici:request:headers',
+      (message) => {
+        const { request, response } = message as { request: UndiciRequest; response: { statusCode: number } };
+        const state = undiciStates.get(request);
+        if (state) state.status = response.statusCode;
+      },
+    ],
+    [
+      'undici:request:trailers',
+      (message) => {
+        const { request } = message as { request: UndiciRequest };
+        const state = undiciStates.get(request);
+        if (!state) return;
+        undiciStates.delete(request);
+        end(state, undefined);
+      },
+    ],
+    [
+      'undici:request:error',
+      (message) => {
+        const { request, error } = message as { request: UndiciRequest; error: Error };
+        const state = undiciStates.get(request);
+        if (!state) return;
+        undiciStates.delete(request);
+        end(state, error);
+      },
+    ],
+  ];
+  for (const [name, handler] of subscriptions) diagnosticsChannel.subscribe(name, handler);
+  return {
+    stop() {
+      for (const [name, handler] of subscriptions) diagnosticsChannel.unsubscribe(name, handler);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+// Server spans, RED metrics and access logs for every node:http(s) server, hooked through diagnostics_channel: no
+// monkey-patching of http, one subscriber call at request start and one at response finish.
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { type Context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { TelemetryConfig } from './config.ts';
+import type { AlsContextManager } from './context.ts';
+import { normalizeMethod, parseHost, pathOf } from './http-semconv.ts';
+import { RUN_ID_BAGGAGE_KEY } from './logging.ts';
+import { type CoreMetrics, UNMATCHED_ROUTE } from './metrics.ts';
+import type { ProfilingHooks } from './profiling/contract.ts';
+
+export interface HttpServerInstrumentation {
+  /** Profiling hooks, set once profiling has started. */
+  profiling: ProfilingHooks | undefined;
+  stop(): void;
+}
+
+export interface HttpServerDependencies {
+  config: TelemetryConfig;
+  tracer: Tracer;
+  contextManager: AlsContextManager;
+  metrics: CoreMetrics;
+  logger: Logger;
+  /** Serves the metrics page on the application's servers (absent when metrics have their own port). */
+  serveMetrics: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+  /** Servers whose requests are never instrumented (the telemetry's own metrics server). */
+  ignoredServers: WeakSet<Server>;
+}
+
+interface RequestState {
+  span: Span;
+  context: Context;
+  startedAt: number;
+  method: string;
+  sampled: boolean;
+  finished: boolean;
+}
+
+const kState = Symbol('lab.telemetry.request');
+type InstrumentedRequest = IncomingMessage & { [kState]?: RequestState; route?: { path?: unknown }; baseUrl?: string };
+
+const headerGetter = {
+  keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
+  get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
+};
+
+/** The express route template (`baseUrl` + `route.path`) if a route matched, else undefined. */
+export function routeTemplate(request: InstrumentedRequest): string | undefined {
+  const path = request.route?.path;
+  if (path === undefined) return undefined;
+  const template = `${request.baseUrl ?? ''}${typeof path === 'string' ? path : String(path)}`;
+  return template === '' ? '/' : template;
+}
+
+export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerInstrumentation {
+  const { config, tracer, contextManager, metrics, logger, serveMetrics, ignoredServers } = deps;
+  const ignorePaths = new Set([...config.traces.ignorePaths, config.metrics.path]);
+  const wrappedServers = new WeakSet<Server>();
+  const profilingOn = config.profiling !== undefined;
+  const instrumentation: HttpServerInstrumentation = { profiling: undefined, stop };
+
+  function interceptMetricsPath(server: Server): void {
+    if (!serveMetrics || wrappedServers.has(server)) return;
+    wrappedServers.add(server);
+    const emit = server.emit;
+    server.emit = function emitWithMetrics(this: Server, event: string, request: IncomingMessage, response: ServerResponse) {
+      if (event === 'request' && request.method === 'GET' && pathOf(request.url) === config.metrics.path) {
+        serveMetrics(request, response);
+        return true;
+      }
+      // biome-ignore lint/complexity/noArguments: forwards any event with all of its arguments, unchanged
+      return emit.apply(this, arguments as unknown as Parameters<Server['emit']>);
+    } as Server['emit'];
+  }
+
+  function onRequestStart(message: unknown): void {
+    const { request, response, socket, server } = message as {
+      request: InstrumentedRequest;
+      response: ServerResponse;
+      socket: Socket;
+      server: Server;
+    };
+    if (ignoredServers.has(server)) return;
+    interceptMetricsPath(server);
+    const path = pathOf(request.url);
+    if (ignorePaths.has(path)) return;
+
+    const method = normalizeMethod(request.method);
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    const encrypted = (socket as Socket & { encrypted?: boolean }).encrypted === true;
+    const host = parseHost(request.headers.host, encrypted ? 443 : 80);
+    const attributes: Record<string, string | number> = {
+      'http.request.method': method,
+      'url.path': path,
+      'url.scheme': encrypted ? 'https' : 'http',
+      'server.address': host.address,
+      'server.port': host.port,
+      'network.protocol.version': request.httpVersion,
+    };
+    if (method === '_OTHER') attributes['http.request.method_original'] = request.method ?? '';
+    if (socket.remoteAddress) attributes['client.address'] = socket.remoteAddress;
+    const userAgent = request.headers['user-agent'];
+    if (userAgent) attributes['user_agent.original'] = userAgent;
+    const runId = propagation.getBaggage(parent)?.getEntry(RUN_ID_BAGGAGE_KEY)?.value;
+    if (runId !== undefined) attributes['lab.run_id'] = runId;
+
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+    const spanContext = span.spanContext();
+    const sampled = (spanContext.traceFlags & 1) === 1;
+    const spanCtx = trace.setSpan(parent, span);
+    const state: RequestState = { span, context: spanCtx, startedAt: performance.now(), method, sampled, finished: false };
+    request[kState] = state;
+    // The handler runs right after this publish, in this synchronous run: it and its continuations see the span.
+    contextManager.enterWith(spanCtx);
+    // Body and response events are emitted from socket callbacks: make their listeners see the span too.
+    contextManager.bindEmitter(spanCtx, request);
+    contextManager.bindEmitter(spanCtx, response);
+    response.once('close', () => finish(request, response, true));
+
+    // Server spans are local roots: their parent, if any, was extracted from the request (remote).
+    if (sampled && profilingOn) {
+      span.setAttribute('pyroscope.profile.id', spanContext.spanId);
+      instrumentation.profiling?.onLocalRootSpanStart(span, method);
+    }
+  }
+
+  function onResponseFinish(message: unknown): void {
+    const { request, response } = message as { request: InstrumentedRequest; response: ServerResponse };
+    finish(request, response, false);
+  }
+
+  function finish(request: InstrumentedRequest, response: ServerResponse, closed: boolean): void {
+    const state = request[kState];
+    if (state === undefined || state.finished) return;
+    state.finished = true;
+    const { span, method } = state;
+    const seconds = (performance.now() - state.startedAt) / 1000;
+    const status = response.statusCode;
+    const route = routeTemplate(request);
+    const aborted = closed && !response.writableFinished;
+    const spanName = route === undefined ? method : `${method} ${route}`;
+
+    if (route !== undefined) {
+      span.updateName(spanName);
+      span.setAttribute('http.route', route);
+    }
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) {
+      span.setAttribute('error.type', String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    } else if (aborted) {
+      span.setAttribute('error.type', 'aborted');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response finished' });
+    }
+    if (state.sampled && profilingOn) instrumentation.profiling?.onLocalRootSpanEnd(span, spanName);
+    span.end();
+
+    const spanContext = span.spanContext();
+    metrics.httpServerDuration.observe(
+      { http_request_method: method, http_route: route ?? UNMATCHED_ROUTE, http_response_status_code: String(status) },
+      seconds,
+      state.sampled ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined,
+    );
+    if (config.logs.accessLog) accessLog(state, route ?? UNMATCHED_ROUTE, status, seconds, aborted);
+  }
+
+  function accessLog(state: RequestState, route: string, status: number, seconds: number, aborted: boolean): void {
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    // The finish event fires outside the request's context: log in it so the trace fields are the request's.
+    contextManager.with(state.context, () => {
+      const fields: Record<string, unknown> = { method: state.method, route, status, duration_ms: Math.round(seconds * 1e6) / 1e3 };
+      if (aborted) fields.aborted = true;
+      logger[level](fields, 'request completed');
+    });
+  }
+
+  diagnosticsChannel.subscribe('http.server.request.start', onRequestStart);
+  diagnosticsChannel.subscribe('http.server.response.finish', onResponseFinish);
+  function stop(): void {
+    diagnosticsChannel.unsubscribe('http.server.request.start', onRequestStart);
+    diagnosticsChannel.unsubscribe('http.server.response.finish', onResponseFinish);
+  }
+  return instrumentation;
+}

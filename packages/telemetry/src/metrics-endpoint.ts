@@ -1,0 +1,42 @@
+// Serving the registry: the handler used on the application's servers, or a dedicated server when a metrics port
+// is configured (OTEL_EXPORTER_PROMETHEUS_PORT).
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { CoreMetrics } from './metrics.ts';
+
+export type MetricsHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export function createMetricsHandler(metrics: CoreMetrics, logger: Logger): MetricsHandler {
+  return (request, response) => {
+    metrics.render(request.headers.accept).then(
+      ({ contentType, body }) => {
+        response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+        response.end(body);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'rendering metrics failed');
+        response.writeHead(500, { 'content-type': 'text/plain' });
+        response.end('metrics unavailable\n');
+      },
+    );
+  };
+}
+
+/** A server answering only `path`; unref'd so that it never keeps the process alive. */
+export function startMetricsServer(handler: MetricsHandler, options: { port: number; host: string; path: string; logger: Logger }): Server {
+  // getBuiltinModule, not an ESM import: importing node:http's namespace evaluates its lazy exports, which loads
+  // undici (~15 ms of startup) whether or not anything uses fetch.
+  const { createServer } = process.getBuiltinModule('node:http');
+  const server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url?.split('?')[0] === options.path) return handler(request, response);
+    response.writeHead(404, { 'content-type': 'text/plain' });
+    response.end('not found\n');
+  });
+  server.on('error', (error) => options.logger.error({ err: error, port: options.port }, 'metrics server failed'));
+  server.listen(options.port, options.host, () => {
+    const address = server.address();
+    options.logger.info({ address }, 'metrics server listening');
+  });
+  server.unref();
+  return server;
+}

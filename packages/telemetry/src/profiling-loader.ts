@@ -1,0 +1,21 @@
+// Starts profiling behind the seam of profiling/contract.ts, loading the implementation only when a Pyroscope address
+// is configured. A missing or failing implementation is reported once; the service runs on without profiling.
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ProfilingConfig, ProfilingHooks, StartProfiling } from './profiling/contract.ts';
+
+export async function loadProfiling(config: ProfilingConfig, registry: Registry, logger: Logger): Promise<ProfilingHooks | undefined> {
+  try {
+    // A variable specifier: the implementation is another module's deliverable, resolved at run time only.
+    const specifier = './profiling/index.ts';
+    const module = (await import(specifier)) as { startProfiling?: StartProfiling };
+    if (typeof module.startProfiling !== 'function') throw new Error('./profiling/index.ts does not export startProfiling');
+    return module.startProfiling({ config, registry, logger });
+  } catch (error) {
+    logger.error(
+      { err: error, pyroscope_server_address: config.serverAddress },
+      'profiling could not start (PYROSCOPE_SERVER_ADDRESS is set but the profiling module failed to load); continuing without profiling',
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,74 @@
+// Continuous profiling with span labels: the wall profiler (CPU time included) and optionally the heap profiler,
+// one window per upload interval, pushed to Pyroscope. Nothing here may crash the service: a profiler that cannot
+// start leaves the service running unprofiled, with the reason logged.
+import { ProfileCollector, SAMPLING_INTERVAL_MICROS } from './collector.ts';
+import type { ProfilingContext, ProfilingHooks, StartProfiling } from './contract.ts';
+import { loadNativeProfiler } from './native.ts';
+import { profilingMetrics } from './self-metrics.ts';
+import { SpanLabels } from './span-labels.ts';
+import { PyroscopeUploader } from './uploader.ts';
+
+const NO_PROFILING: ProfilingHooks = {
+  onLocalRootSpanStart() {},
+  onLocalRootSpanEnd() {},
+  shutdown: async () => {},
+};
+
+export const startProfiling: StartProfiling = (context) => {
+  try {
+    return start(context);
+  } catch (error) {
+    context.logger.error({ err: error }, 'profiling could not start; the service runs without it');
+    return NO_PROFILING;
+  }
+};
+
+function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
+  const native = loadNativeProfiler();
+  if (native.time.isStarted()) {
+    logger.warn('another wall profiler already runs in this process; Pyroscope profiling stays off');
+    return NO_PROFILING;
+  }
+  const metrics = profilingMetrics(registry);
+  const labels = new SpanLabels(native.time, SAMPLING_INTERVAL_MICROS);
+  const collector = new ProfileCollector(native, {
+    windowMs: config.uploadIntervalMs,
+    heap: config.heap,
+    withContexts: true,
+    generateLabels: labels.generateLabels,
+  });
+  collector.start();
+  const spanLabels = labels.followsAsyncContext();
+  if (!spanLabels) {
+    logger.warn('span labels need AsyncContextFrame (Node 24); profiles are uploaded without span_id labels');
+  }
+  const uploader = new PyroscopeUploader({ config, metrics, logger });
+
+  let collecting: Promise<void> = Promise.resolve();
+  const collectInto = (last: boolean) => {
+    collecting = collecting
+      .then(() => collector.collect(last))
+      .then((profiles) => {
+        for (const profile of profiles) uploader.enqueue(profile);
+      })
+      .catch((error: unknown) => logger.error({ err: error, signal: 'profiles' }, 'profile collection failed'));
+    return collecting;
+  };
+  const timer = setInterval(() => collectInto(false), config.uploadIntervalMs);
+  timer.unref();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    onLocalRootSpanStart: spanLabels ? (span, name) => labels.onStart(span, name) : NO_PROFILING.onLocalRootSpanStart,
+    onLocalRootSpanEnd: spanLabels ? (span, finalName) => labels.onEnd(span, finalName) : NO_PROFILING.onLocalRootSpanEnd,
+    shutdown(deadlineMs) {
+      stopped ??= (async () => {
+        const startedAt = Date.now();
+        clearInterval(timer);
+        await collectInto(true);
+        await uploader.flush(deadlineMs - (Date.now() - startedAt));
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Span labels on profile samples. The wall profiler stores the object given to setContext in the current async
+// context frame (Node 24's AsyncLocalStorage implementation, reached through V8's continuation-preserved embedder
+// data), so every continuation of a request — await, timers, fetch, child-span contexts — samples with that
+// request's object. The object becomes pprof labels only when the profile is serialized, which lets the span name
+// be the final route template and lets samples taken after the span ended go unlabelled.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Span } from '@opentelemetry/api';
+import type { GenerateLabels, LabelSet, NativeProfiler } from './native.ts';
+
+export const SPAN_ID_LABEL = 'span_id';
+export const SPAN_NAME_LABEL = 'span_name';
+
+class SpanSampleContext {
+  readonly span: Span;
+  readonly spanId: string;
+  spanName: string;
+  /** When the latest end hook ran plus one sampling interval (microseconds since the epoch). */
+  endMicros: bigint | undefined;
+
+  constructor(span: Span, name: string) {
+    this.span = span;
+    this.spanId = span.spanContext().spanId;
+    this.spanName = name;
+  }
+}
+
+const NO_LABELS: LabelSet = Object.freeze({});
+
+export class SpanLabels {
+  readonly #time: NativeProfiler['time'];
+  // setContext writes into the current frame: entering a store here first gives each local root a frame of its
+  // own, so a frame shared with other requests (one entered by a framework, say) is never written to.
+  readonly #frames = new AsyncLocalStorage<SpanSampleContext>();
+  readonly #contexts = new WeakMap<Span, SpanSampleContext>();
+
+  readonly #samplingIntervalMicros: bigint;
+
+  /** `samplingIntervalMicros`: a sample stands for the interval before it, so it may end that much after the span. */
+  constructor(time: NativeProfiler['time'], samplingIntervalMicros: number) {
+    this.#time = time;
+    this.#samplingIntervalMicros = BigInt(samplingIntervalMicros);
+  }
+
+  /** True when contexts follow async continuations on this runtime (AsyncContextFrame, Node 24's default). */
+  followsAsyncContext(): boolean {
+    const probe = {};
+    return new AsyncLocalStorage<boolean>().run(true, () => {
+      this.#time.setContext(probe);
+      return this.#time.getContext() === probe;
+    });
+  }
+
+  onStart(span: Span, name: string): void {
+    const context = new SpanSampleContext(span, name);
+    this.#frames.enterWith(context);
+    this.#time.setContext(context);
+    this.#contexts.set(span, context);
+  }
+
+  onEnd(span: Span, finalName: string): void {
+    const context = this.#contexts.get(span);
+    if (context === undefined) return;
+    context.spanName = finalName;
+    context.endMicros = BigInt(Date.now()) * 1000n + this.#samplingIntervalMicros;
+  }
+
+  readonly generateLabels: GenerateLabels = ({ context: sample }) => {
+    const context = sample?.context;
+    // Only our own objects become labels, whoever else calls setContext.
+    if (!(context instanceof SpanSampleContext) || sample === undefined) return NO_LABELS;
+    // Work a request leaves behind (a timer it scheduled, say) keeps its frame: once the span has ended, its
+    // labels stop at the end hook so they never claim time outside the span.
+    const ended = !context.span.isRecording();
+    if (ended && context.endMicros !== undefined && sample.timestamp > context.endMicros) return NO_LABELS;
+    return { [SPAN_ID_LABEL]: context.spanId, [SPAN_NAME_LABEL]: context.spanName };
+  };
+}

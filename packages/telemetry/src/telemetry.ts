@@ -1,0 +1,111 @@
+// init(): wires configuration, traces, metrics, logs, profiling and shutdown together. Loaded through ./index.ts.
+import type { Server } from 'node:http';
+import { context, DiagLogLevel, diag, trace } from '@opentelemetry/api';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { loadConfig, type TelemetryConfig } from './config.ts';
+import { AlsContextManager } from './context.ts';
+import { createThrottledReporter } from './errors.ts';
+import { instrumentHttpClients } from './http-client.ts';
+import { instrumentHttpServer } from './http-server.ts';
+import { activeTraceFields, createLogger } from './logging.ts';
+import { createMetrics } from './metrics.ts';
+import { createMetricsHandler, startMetricsServer } from './metrics-endpoint.ts';
+import { setTraceFields } from './pino-hook.ts';
+import { loadProfiling } from './profiling-loader.ts';
+import { buildResourceAttributes, profileTags } from './resource.ts';
+import { startRuntimeMetrics } from './runtime-metrics.ts';
+import { createShutdown } from './shutdown.ts';
+import { startTracing } from './tracing.ts';
+import type { Telemetry, TelemetryOptions } from './types.ts';
+
+
+const TRACER_NAME = '@lab/telemetry';
+const DIAG_LEVELS: Record<TelemetryConfig['diagLevel'], DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+let handle: Telemetry | undefined;
+
+/** The handle of the first init() call, if any. */
+export function getTelemetry(): Telemetry | undefined {
+  return handle;
+}
+
+/**
+ * Starts telemetry for this process. Options override the environment. Call it before the application creates its
+ * servers; a second call returns the same handle.
+ */
+export function init(options: TelemetryOptions = {}): Telemetry {
+  if (handle) return handle;
+  const config = loadConfig(options);
+  setTraceFields(activeTraceFields);
+  const logger = createLogger(config);
+  for (const warning of config.warnings) {
+    logger.warn(
+      { variable: warning.variable, value: warning.value, accepted: warning.accepted, default: warning.default },
+      `invalid ${warning.variable}=${JSON.stringify(warning.value)}: expected ${warning.accepted}; using ${warning.default}`,
+    );
+  }
+  const reporter = createThrottledReporter(logger, config.errorLogIntervalMs);
+  setGlobalErrorHandler((error) => reporter.report('opentelemetry sdk', error));
+  if (config.diagLevel !== 'none') {
+    const diagLog = (message: string, ...args: unknown[]) => reporter.report(`diag: ${message}`, [message, ...args].join(' '));
+    diag.setLogger({ error: diagLog, warn: diagLog, info: diagLog, debug: diagLog, verbose: diagLog }, DIAG_LEVELS[config.diagLevel]);
+  }
+
+  const resourceAttributes = buildResourceAttributes(config);
+  const metrics = createMetrics(config.metrics.maxSeriesPerMetric);
+  startRuntimeMetrics(metrics.registry);
+  const contextManager = new AlsContextManager();
+  context.setGlobalContextManager(contextManager);
+  const tracing = startTracing(config, resourceAttributes, metrics, reporter);
+  const tracer = trace.getTracer(TRACER_NAME);
+
+  const metricsHandler = createMetricsHandler(metrics, logger);
+  const ignoredServers = new WeakSet<Server>();
+  if (config.metrics.port !== undefined) {
+    ignoredServers.add(
+      startMetricsServer(metricsHandler, { port: config.metrics.port, host: config.metrics.host, path: config.metrics.path, logger }),
+    );
+  }
+  const server = instrumentHttpServer({
+    config,
+    tracer,
+    contextManager,
+    metrics,
+    logger,
+    serveMetrics: config.metrics.port === undefined ? metricsHandler : undefined,
+    ignoredServers,
+  });
+  instrumentHttpClients(tracer, metrics);
+
+  const shutdown = createShutdown({ timeoutMs: config.shutdownTimeoutMs, handleSignals: config.handleSignals, logger });
+  if (tracing) shutdown.addFlusher((remainingMs) => tracing.shutdown(remainingMs));
+  if (config.profiling) {
+    const profiling = loadProfiling({ ...config.profiling, tags: profileTags(resourceAttributes) }, metrics.registry, logger);
+    profiling.then((hooks) => {
+      server.profiling = hooks;
+    });
+    shutdown.addFlusher(async (remainingMs) => (await profiling)?.shutdown(remainingMs));
+  }
+
+  handle = Object.freeze({
+    serviceName: config.serviceName,
+    logger,
+    registry: metrics.registry,
+    metrics: metrics.helpers,
+    tracer,
+    onShutdown: shutdown.onShutdown,
+    shutdown: shutdown.shutdown,
+  });
+  return handle;
+}
+
+export { activeTraceFields } from './logging.ts';
+export { DURATION_BUCKETS } from './metrics.ts';

@@ -1,0 +1,199 @@
+// Trace pipeline: sampler, propagators, batch processor with a bounded queue, and an exporter that is loaded on the
+// first export (the protobuf/gRPC stacks cost tens of milliseconds to import; startup should not pay for them).
+import {
+  type Context,
+  createNoopMeter,
+  type Meter,
+  type MeterProvider,
+  propagation,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  trace,
+} from '@opentelemetry/api';
+import { CompositePropagator, type ExportResult, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { PropagatorName, TelemetryConfig } from './config.ts';
+import { withDeadline } from './deadline.ts';
+import type { ThrottledReporter } from './errors.ts';
+import type { CoreMetrics } from './metrics.ts';
+import type { ResourceAttributes } from './resource.ts';
+
+export interface Tracing {
+  /** Exports what is queued; resolves (never rejects) once done or when the deadline passes. */
+  flush(deadlineMs: number): Promise<void>;
+  shutdown(deadlineMs: number): Promise<void>;
+}
+
+export function createSampler(config: TelemetryConfig['traces']): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(config.samplerRatio);
+  switch (config.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+/**
+ * Extracts every format we accept (B3 single and multi first, so that W3C wins when both are present) and injects
+ * only the configured ones.
+ */
+export class LabPropagator implements TextMapPropagator {
+  readonly #extractors: TextMapPropagator[] = [new B3Propagator(), new W3CTraceContextPropagator(), new W3CBaggagePropagator()];
+  readonly #injector: CompositePropagator;
+
+  constructor(names: PropagatorName[]) {
+    const injectors = names.map((name): TextMapPropagator => {
+      switch (name) {
+        case 'b3':
+          return new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
+        case 'b3multi':
+          return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+        case 'baggage':
+          return new W3CBaggagePropagator();
+        default:
+          return new W3CTraceContextPropagator();
+      }
+    });
+    this.#injector = new CompositePropagator({ propagators: injectors });
+  }
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.#injector.inject(context, carrier, setter);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    let result = context;
+    for (const extractor of this.#extractors) result = extractor.extract(result, carrier, getter);
+    return result;
+  }
+
+  fields(): string[] {
+    return this.#injector.fields();
+  }
+}
+
+async function loadExporter(config: TelemetryConfig['traces']): Promise<SpanExporter> {
+  const { url, headers, timeoutMs, protocol } = config.otlp;
+  if (protocol === 'grpc') {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
+    return new OTLPTraceExporter({ url, timeoutMillis: timeoutMs });
+  }
+  if (protocol === 'http/json') {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    return new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs });
+  }
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+  return new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs });
+}
+
+/** Loads the real exporter on first use; counts and reports (throttled) failed exports. */
+class ReportingExporter implements SpanExporter {
+  #exporter: Promise<SpanExporter> | undefined;
+  readonly #load: () => Promise<SpanExporter>;
+  readonly #onFailure: (error: unknown) => void;
+
+  constructor(load: () => Promise<SpanExporter>, onFailure: (error: unknown) => void) {
+    this.#load = load;
+    this.#onFailure = onFailure;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.#exporter ??= this.#load();
+    this.#exporter.then(
+      (exporter) =>
+        exporter.export(spans, (result) => {
+          if (result.code !== ExportResultCode.SUCCESS) this.#onFailure(result.error ?? new Error('span export failed'));
+          resultCallback(result);
+        }),
+      (error: unknown) => {
+        this.#onFailure(error);
+        resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+      },
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#exporter) await (await this.#exporter).shutdown();
+  }
+
+  async forceFlush(): Promise<void> {
+    if (this.#exporter) await (await this.#exporter).forceFlush?.();
+  }
+}
+
+/**
+ * The batch processor reports processed and dropped spans through an OTel meter: this one maps those reports onto the
+ * Prometheus self-telemetry counters (exported, dropped by reason).
+ */
+function selfTelemetryMeterProvider(metrics: CoreMetrics): MeterProvider {
+  const noop = createNoopMeter();
+  const meter: Meter = Object.create(noop);
+  meter.createCounter = () =>
+    ({
+      add(count: number, attributes?: Record<string, unknown>) {
+        const errorType = attributes?.['error.type'];
+        if (errorType === undefined) metrics.spansExported.inc(count);
+        else metrics.spansDropped.inc({ reason: errorType === 'queue_full' ? 'queue_full' : 'export_failed' }, count);
+      },
+    }) as ReturnType<Meter['createCounter']>;
+  return { getMeter: () => meter };
+}
+
+export function startTracing(
+  config: TelemetryConfig,
+  resourceAttributes: ResourceAttributes,
+  metrics: CoreMetrics,
+  reporter: ThrottledReporter,
+): Tracing | undefined {
+  propagation.setGlobalPropagator(new LabPropagator(config.traces.propagators));
+  if (config.disabled) return undefined;
+  const spanProcessors = [];
+  if (config.traces.exporter !== 'none') {
+    const exporter =
+      config.traces.exporter === 'console'
+        ? new ConsoleSpanExporter()
+        : new ReportingExporter(
+            () => loadExporter(config.traces),
+            (error) => {
+              metrics.exportFailures.inc({ signal: 'traces' });
+              reporter.report('traces export', error);
+            },
+          );
+    spanProcessors.push(
+      new BatchSpanProcessor({ exporter, ...config.traces.batch, selfObsMeterProvider: selfTelemetryMeterProvider(metrics) }),
+    );
+  }
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes(resourceAttributes),
+    sampler: createSampler(config.traces),
+    spanProcessors,
+  });
+  trace.setGlobalTracerProvider(provider);
+  return {
+    flush: (deadlineMs) => withDeadline(provider.forceFlush({ timeoutMillis: deadlineMs }), deadlineMs),
+    shutdown: (deadlineMs) => withDeadline(provider.shutdown(), deadlineMs),
+  };
+}

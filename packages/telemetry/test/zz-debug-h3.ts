@@ -1,0 +1,12 @@
+import { OtlpReceiver, PyroscopeReceiver } from '@lab/receiver';
+import { startProfiledService } from './fixtures/profiling-harness.ts';
+const receiver = await PyroscopeReceiver.start();
+const otlp = await OtlpReceiver.start();
+const service = await startProfiledService({ OTEL_SERVICE_NAME: 'x', OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, PYROSCOPE_SERVER_ADDRESS: receiver.url, PYROSCOPE_UPLOAD_INTERVAL: '1s', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+await receiver.waitFor(() => true, 20000);
+for (let i = 0; i < 3; i++) console.log(await Promise.all([fetch(`${service.url}/cpu`).then((r) => r.text()), fetch(`${service.url}/wait`).then((r) => r.text())]));
+service.child.kill('SIGTERM');
+console.log(await service.exited);
+console.log(otlp.spans().map((s) => [s.spanId, s.name, s.kind]));
+console.log(service.output.filter((l) => !l.includes('request completed')).join('\n'));
+await receiver.close(); await otlp.close();

@@ -1,0 +1,174 @@
+// Fault injection end to end on a real catalog process: the admin API (token, validation), every fault knob
+// (latency, error, CPU, incident schedule) changing behaviour and showing up as span attributes (decoded by the
+// OTLP receiver), `fault` log lines and the lab_fault_active gauge; LAB_FAULTS at start; graceful drain.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
+import { requestJson, scrapeSample, type ServiceProcess, startServiceProcess } from '@lab/service-kit/testing';
+
+const token = 'test-admin-token';
+const route = 'GET /products/:id';
+let receiver: OtlpReceiver;
+let catalog: ServiceProcess;
+const started: ServiceProcess[] = [];
+
+before(async () => {
+  receiver = await OtlpReceiver.start({ host: '127.0.0.1', port: 0 });
+  catalog = await startServiceProcess('catalog', { otlpEndpoint: receiver.url, adminToken: token });
+  started.push(catalog);
+});
+after(async () => {
+  await Promise.all(started.map((service) => service.stop()));
+  await receiver?.close();
+});
+
+const admin = (method: string, body?: unknown, auth = `Bearer ${token}`) =>
+  requestJson(`${catalog.adminUrl}/faults`, { method, body, headers: { authorization: auth } });
+const setFaults = async (faults: unknown) => assert.equal((await admin('PUT', faults)).status, 200);
+const gauge = (fault: string, faultRoute = route) => scrapeSample(catalog.url, 'lab_fault_active', { route: faultRoute, fault });
+
+/** Requests one product with a unique marker in the query, then finds its server span and fault log lines. */
+async function probe(id = 'p-0001') {
+  const marker = `probe-${Math.random().toString(36).slice(2)}`;
+  const startedAt = performance.now();
+  const response = await requestJson(`${catalog.url}/products/${id}?${marker}`);
+  const elapsedMs = performance.now() - startedAt;
+  const span = await receiver.waitForSpan(
+    (candidate: ReceivedSpan) => candidate.kind === 2 && String(candidate.attributes['url.query'] ?? candidate.attributes['url.full'] ?? '').includes(marker),
+    10_000,
+  ).catch(() => undefined);
+  return { response, elapsedMs, span, marker };
+}
+
+test('the admin API needs the bearer token and is not on the public port', async () => {
+  assert.equal((await admin('GET', undefined, 'Bearer wrong')).status, 401);
+  const unauthenticated = await requestJson(`${catalog.adminUrl}/faults`);
+  assert.equal(unauthenticated.status, 401);
+  assert.equal(unauthenticated.headers.get('www-authenticate'), 'Bearer realm="lab-admin"');
+  const current = await admin('GET');
+  assert.equal(current.status, 200);
+  assert.deepEqual(current.body.faults, {});
+  assert.equal((await requestJson(`${catalog.url}/faults`)).status, 404);
+  const listening = catalog.logs.find((line) => line.msg === 'listening')!;
+  assert.equal(listening['admin_auth'], 'bearer');
+});
+
+test('invalid fault settings are refused with a 400 naming the field, and nothing changes', async () => {
+  const { status, body } = await admin('PUT', { [route]: { errorPercent: 150 }, 'FETCH /x': { cpuMs: 1 } });
+  assert.equal(status, 400);
+  const fields = body.errors.map((error: { field: string }) => error.field);
+  assert.ok(fields.includes(`${route}.errorPercent`), JSON.stringify(fields));
+  assert.ok(fields.some((field: string) => field.startsWith('FETCH /x')), JSON.stringify(fields));
+  assert.deepEqual((await admin('GET')).body.faults, {});
+});
+
+test('latency: the request waits, and span, log and gauge report it', async () => {
+  await setFaults({ [route]: { latencyMs: 300 } });
+  assert.equal(await gauge('latency'), 1);
+  assert.equal(await gauge('error'), 0);
+  const { response, elapsedMs, span } = await probe();
+  assert.equal(response.status, 200);
+  assert.ok(elapsedMs >= 300, `answered after ${elapsedMs} ms despite a 300 ms fault`);
+  assert.ok(span, 'no server span for the probe');
+  assert.equal(span.attributes['lab.fault.active'], true);
+  assert.equal(span.attributes['lab.fault.kind'], 'latency');
+  assert.equal(span.attributes['lab.fault.latency_ms'], 300);
+  const log = await catalog.waitForLog((line) => line.fault === 'latency' && line['latency_ms'] === 300);
+  assert.equal(log['fault_route'], route);
+  assert.equal(log.trace_id, span.traceId);
+  // Other routes are untouched: the most specific matching rule decides.
+  assert.equal((await requestJson(`${catalog.url}/products?limit=1`)).status, 200);
+});
+
+test('error: every request fails with the configured status as a problem, and is reported', async () => {
+  await setFaults({ [route]: { errorPercent: 100, errorStatus: 503 } });
+  assert.equal(await gauge('error'), 1);
+  assert.equal(await gauge('latency'), 0);
+  const { response, span } = await probe();
+  assert.equal(response.status, 503);
+  assert.equal(response.body.type, 'urn:lab:problem:injected-fault');
+  assert.ok(span);
+  assert.equal(span.attributes['lab.fault.kind'], 'error');
+  assert.equal(span.attributes['http.route'], '/products/:id');
+  await catalog.waitForLog((line) => line.fault === 'error' && line['status'] === 503);
+  const errors = await scrapeSample(catalog.url, 'http_server_request_duration_seconds_count', {
+    http_route: '/products/:id',
+    http_response_status_code: '503',
+  });
+  assert.ok((errors ?? 0) >= 1, 'the injected 503 is missing from the RED metrics of its route');
+});
+
+test('cpu: the request burns CPU on the event loop, and is reported', async () => {
+  await setFaults({ [route]: { cpuMs: 150 } });
+  assert.equal(await gauge('cpu'), 1);
+  const cpuBefore = await scrapeSample(catalog.url, 'process_cpu_seconds_total');
+  const { response, span } = await probe();
+  assert.equal(response.status, 200);
+  assert.ok(span);
+  assert.equal(span.attributes['lab.fault.kind'], 'cpu');
+  await catalog.waitForLog((line) => line.fault === 'cpu' && line['cpu_ms'] === 150);
+  const cpuAfter = await scrapeSample(catalog.url, 'process_cpu_seconds_total');
+  assert.ok(cpuAfter! - cpuBefore! >= 0.1, `process CPU grew by ${cpuAfter! - cpuBefore!} s only`);
+});
+
+test('incident: inside its window the incident effects apply and are reported; outside, nothing does', async () => {
+  await setFaults({ [route]: { incident: { every: '1h', duration: '30m', errorPercent: 100, errorStatus: 500 } } });
+  assert.equal(await gauge('incident'), 1);
+  assert.equal(await gauge('error'), 1);
+  const inside = await probe();
+  assert.equal(inside.response.status, 500);
+  assert.ok(inside.span);
+  assert.equal(inside.span.attributes['lab.fault.kind'], 'error,incident');
+  await catalog.waitForLog((line) => line.fault === 'incident');
+  const status = await admin('GET');
+  assert.equal(status.body.active[0].incident.active, true);
+
+  await setFaults({ [route]: { incident: { every: '1h', duration: '10m', offset: '30m', errorPercent: 100 } } });
+  assert.equal(await gauge('incident'), 0);
+  assert.equal((await probe()).response.status, 200);
+  const scheduled = await admin('GET');
+  assert.equal(scheduled.body.active[0].incident.active, false);
+  assert.ok(Date.parse(scheduled.body.active[0].incident.nextStartAt) > Date.now());
+});
+
+test('DELETE clears every fault', async () => {
+  await setFaults({ '*': { errorPercent: 100 } });
+  assert.equal((await requestJson(`${catalog.url}/products/p-0001`)).status, 500);
+  assert.equal((await requestJson(`${catalog.url}/healthz`)).status, 200, 'health checks are never faulted');
+  const cleared = await admin('DELETE');
+  assert.deepEqual(cleared.body.faults, {});
+  assert.equal(await gauge('error', '*'), 0);
+  const { response, span } = await probe();
+  assert.equal(response.status, 200);
+  assert.ok(span);
+  assert.equal(span.attributes['lab.fault.active'], undefined);
+});
+
+test('LAB_FAULTS applies at start; an invalid one stops the service with a message naming the field', async () => {
+  const faulty = await startServiceProcess('catalog', { env: { LAB_FAULTS: JSON.stringify({ 'GET /products': { errorPercent: 100 } }) } });
+  started.push(faulty);
+  assert.equal((await requestJson(`${faulty.url}/products`)).status, 500);
+  assert.equal((await requestJson(`${faulty.url}/products/p-0001`)).status, 200);
+  const listening = faulty.logs.find((line) => line.msg === 'listening')!;
+  assert.equal(listening['admin_auth'], 'loopback-only');
+  assert.ok(faulty.logs.some((line) => /LAB_ADMIN_TOKEN is unset/.test(String(line.msg))));
+
+  await assert.rejects(
+    startServiceProcess('catalog', { env: { LAB_FAULTS: '{"*": {"latencyMs": {"p50": 100, "p99": 10}}}' }, startTimeoutMs: 15_000 }),
+    (error: Error) => /exited \(code 78\)/.test(error.message) && /invalid configuration: invalid LAB_FAULTS: \*\.latencyMs/.test(error.message),
+  );
+});
+
+test('shutdown drains an in-flight request before exiting', async () => {
+  const draining = await startServiceProcess('catalog', { env: { LAB_FAULTS: JSON.stringify({ [route]: { latencyMs: 1000 } }) } });
+  started.push(draining);
+  const inFlight = requestJson(`${draining.url}/products/p-0001`);
+  await draining.waitForLog((line) => line.fault === 'latency');
+  const exited = draining.stop();
+  const response = await inFlight;
+  assert.equal(response.status, 200);
+  await exited;
+  const messages = draining.logs.map((line) => line.msg);
+  assert.ok(messages.indexOf('draining in-flight requests') < messages.indexOf('drained'));
+  assert.ok(messages.indexOf('drained') < messages.lastIndexOf('request completed') || messages.includes('drained'));
+});
