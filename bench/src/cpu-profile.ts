@@ -1,5 +1,7 @@
-// Reads a V8 .cpuprofile (node --cpu-prof) into what the report shows: self time by function and by area (a package,
-// a source file of @lab/telemetry, node internals, GC), as shares of the busy (non-idle) time.
+// Reads V8 .cpuprofile files (node --cpu-prof) into self time by function and by area, and compares two profiles per
+// unit of work: what one adds over the other. An area is a package or a source file of @lab/telemetry; time spent in
+// node internals or native code counts for the nearest caller outside them (a socket write by the OTLP exporter is
+// the exporter's), so areas say which code causes the work.
 import { readFileSync } from 'node:fs';
 
 interface CallFrame {
@@ -7,59 +9,94 @@ interface CallFrame {
   url: string;
   lineNumber: number;
 }
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-}
 interface CpuProfile {
-  nodes: ProfileNode[];
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
 
-export interface Hotspot {
-  name: string;
-  /** Share of busy time, percent. */
-  percent: number;
+export interface SelfTime {
+  busyMicros: number;
+  byFunction: Map<string, number>;
+  byArea: Map<string, number>;
 }
 
-export interface ProfileSummary {
-  busyMs: number;
+export interface Hotspot {
+  name: string;
+  /** Extra self time per request over the baseline, microseconds. */
+  microsPerRequest: number;
+}
+
+export interface ProfileComparison {
+  /** Busy CPU per request, microseconds, of the profiled variant and of the baseline. */
+  busyMicrosPerRequest: number;
+  baselineBusyMicrosPerRequest: number;
   topFunctions: Hotspot[];
   topAreas: Hotspot[];
 }
 
 const IDLE = new Set(['(idle)', '(program)']);
+const NODE_INTERNALS = 'node internals';
+const NATIVE = '(native)';
 
-export function summarizeProfile(path: string, top = 15): ProfileSummary {
+export function readSelfTime(path: string): SelfTime {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const selfMicros = new Map<number, number>();
-  profile.samples.forEach((nodeId, i) => selfMicros.set(nodeId, (selfMicros.get(nodeId) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const byFunction = new Map<string, number>();
-  const byArea = new Map<string, number>();
-  let busy = 0;
+  for (const [i, nodeId] of profile.samples.entries()) add(selfMicros, nodeId, profile.timeDeltas[i] ?? 0);
+  const result: SelfTime = { busyMicros: 0, byFunction: new Map(), byArea: new Map() };
+  const parents = new Map<number, number>();
+  const frames = new Map<number, CallFrame>();
+  for (const node of profile.nodes) {
+    frames.set(node.id, node.callFrame);
+    for (const child of node.children ?? []) parents.set(child, node.id);
+  }
+  const owners = new Map<number, string>();
+  const ownerOf = (id: number): string => {
+    const known = owners.get(id);
+    if (known !== undefined) return known;
+    const { url, functionName } = frames.get(id)!;
+    const own = areaOf(url, functionName);
+    const parent = parents.get(id);
+    const owner = (own === NODE_INTERNALS || own === NATIVE) && parent !== undefined && frames.get(parent)!.functionName !== '(root)' ? ownerOf(parent) : own;
+    owners.set(id, owner);
+    return owner;
+  };
   for (const node of profile.nodes) {
     const micros = selfMicros.get(node.id) ?? 0;
     const { functionName, url, lineNumber } = node.callFrame;
     if (micros === 0 || IDLE.has(functionName)) continue;
-    busy += micros;
+    result.busyMicros += micros;
     const where = shortUrl(url);
-    add(byFunction, `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : '(native)'}`, micros);
-    add(byArea, areaOf(url, functionName), micros);
+    add(result.byFunction, `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : '(native)'}`, micros);
+    add(result.byArea, ownerOf(node.id), micros);
   }
-  const ranked = (map: Map<string, number>) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, micros]) => ({ name, percent: Math.round((1000 * micros) / busy) / 10 }));
-  return { busyMs: Math.round(busy / 1000), topFunctions: ranked(byFunction), topAreas: ranked(byArea) };
+  return result;
 }
 
-function add(map: Map<string, number>, key: string, micros: number): void {
+/** What `profiled` spends per request beyond `baseline`, by function and by area, largest first. */
+export function compareProfiles(profiled: SelfTime, requests: number, baseline: SelfTime, baselineRequests: number, top = 15): ProfileComparison {
+  const extra = (a: Map<string, number>, b: Map<string, number>) =>
+    [...new Set([...a.keys(), ...b.keys()])]
+      .map((name) => ({ name, microsPerRequest: round((a.get(name) ?? 0) / requests - (b.get(name) ?? 0) / baselineRequests) }))
+      .sort((x, y) => y.microsPerRequest - x.microsPerRequest)
+      .slice(0, top);
+  return {
+    busyMicrosPerRequest: round(profiled.busyMicros / requests),
+    baselineBusyMicrosPerRequest: round(baseline.busyMicros / baselineRequests),
+    topFunctions: extra(profiled.byFunction, baseline.byFunction),
+    topAreas: extra(profiled.byArea, baseline.byArea),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function add<K>(map: Map<K, number>, key: K, micros: number): void {
   map.set(key, (map.get(key) ?? 0) + micros);
 }
 
-/** node_modules/.pnpm/<pkg>@<v>/node_modules/<pkg>/x.js -> <pkg>@<v>/x.js; repository files relative to the root. */
+/** node_modules/.pnpm/<pkg>@<v>/node_modules/<pkg>/x.js -> <pkg>/x.js; repository files relative to the root. */
 function shortUrl(url: string): string {
   const pnpm = /node_modules\/\.pnpm\/[^/]+\/node_modules\/(.+)$/.exec(url);
   if (pnpm) return pnpm[1]!;
@@ -68,8 +105,8 @@ function shortUrl(url: string): string {
 }
 
 function areaOf(url: string, functionName: string): string {
-  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return 'node internals';
+  if (!url) return functionName.startsWith('(') && functionName !== '(anonymous)' ? functionName : NATIVE;
+  if (url.startsWith('node:')) return NODE_INTERNALS;
   const pnpm = /node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pnpm) return pnpm[1]!;
   const telemetry = /packages\/telemetry\/src\/(.+)$/.exec(url);

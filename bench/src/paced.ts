@@ -7,6 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LoadResult } from './load.ts';
+import { percentile } from './stats.ts';
 
 export interface PacedOptions {
   host: string;
@@ -76,11 +77,6 @@ export async function runPaced(options: PacedOptions): Promise<LoadResult> {
     p99Ms: percentile(latencies, 0.99),
     failures,
   };
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 async function waitForDrain(connections: Connection[]): Promise<void> {

@@ -2,15 +2,11 @@
 import type { MachineInfo } from './machine.ts';
 import type { BenchSettings } from './settings.ts';
 import type { Check, VariantRow } from './summary.ts';
+import type { CheckoutResult } from './suites/checkout.ts';
 import type { HelloResult } from './suites/hello.ts';
 import type { LogCostResult } from './suites/log-cost.ts';
 import type { OutageResult } from './suites/outage.ts';
 import type { ProfileResult } from './suites/profile.ts';
-
-export interface CheckoutResult {
-  status: 'measured' | 'missing';
-  reason?: string;
-}
 
 export interface BenchResults {
   schema: 1;
@@ -24,8 +20,8 @@ export interface BenchResults {
   rows: VariantRow[];
   logCost?: LogCostResult;
   outage?: OutageResult;
-  checkout: CheckoutResult;
-  /** Present when a @lab/telemetry target was missed. */
-  profile?: ProfileResult;
+  checkout?: CheckoutResult;
+  /** CPU profiles of the work behind each missed @lab/telemetry target. */
+  profiles: ProfileResult[];
   checks: Check[];
 }

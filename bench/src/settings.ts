@@ -35,7 +35,7 @@ export const QUICK: BenchSettings = {
   saturationSec: 1,
   fixedRateSec: 1,
   settleMs: 200,
-  outage: { durationSec: 4, windowSec: 2, answerAfterSec: 2 },
+  outage: { durationSec: 3, windowSec: 1.5, answerAfterSec: 1.5 },
   logLines: 10_000,
   profileSec: 0,
 };

@@ -45,7 +45,9 @@ export function createSink(): Server {
       if (req.url?.includes('reset=1')) stats = {};
       return;
     }
-    const entry = (stats[signalOf(path)] ??= { requests: 0, bytes: 0 });
+    const signal = signalOf(path);
+    stats[signal] ??= { requests: 0, bytes: 0 };
+    const entry = stats[signal];
     entry.requests += 1;
     req.on('data', (chunk: Buffer) => {
       entry.bytes += chunk.length;

@@ -28,3 +28,9 @@ function pairwise(a: number[], b: number[], combine: (x: number, y: number) => n
   if (a.length !== b.length) throw new Error(`paired series differ in length (${a.length} vs ${b.length})`);
   return a.map((x, i) => combine(x, b[i]!));
 }
+
+/** The q-quantile (0..1) of ascending values; NaN when there are none. */
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { renderDashboardProviderYaml } from './dashboard-provisioning.ts';
 import { renderDatasourcesYaml } from './datasources.ts';
 import { loadTest } from './load-test.ts';
 import { renderRuleManifest, ruleManifests } from './rules.ts';
@@ -26,6 +27,7 @@ export function artifacts(): Map<string, string> {
     files.set(`generated/${name}`, `${JSON.stringify(board, null, 2)}\n`);
   }
   files.set('provisioning/datasources.yaml', renderDatasourcesYaml());
+  files.set('provisioning/dashboards.yaml', renderDashboardProviderYaml());
   for (const [name, rule] of Object.entries(ruleManifests())) files.set(`rules/${name}`, renderRuleManifest(rule));
   return files;
 }

@@ -122,6 +122,6 @@ export function concreteQuery(expr: string, language: Language, rateInterval = '
   return expr
     .replaceAll(/\$__(rate_)?interval\b/g, rateInterval)
     .replaceAll(/\$\{__tags\}|\$__tags/g, `${serviceLabel[language]}=~".+"`)
-    .replaceAll('${__trace.traceId}', '0af7651916cd43dd8448eb211c80319c')
+    .replaceAll(`\${__trace.traceId}`, '0af7651916cd43dd8448eb211c80319c')
     .replaceAll(/(=~?)( *)"\$\{?\w+(?::\w+)?\}?"/g, '=~$2".+"');
 }

@@ -1,11 +1,10 @@
 // Load test: what k6 measured (Prometheus remote-write output, `k6_*` series) next to what the services measured,
 // filtered by the run's testid, with each run marked as an annotation.
-import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { journeys } from '../../loadtest/src/journeys.ts';
 import { endpointThresholds } from '../../loadtest/k6/lib/thresholds.ts';
+import { k6RunAnnotation } from './annotations.ts';
 import { finish, labelVariable, newDashboard, withSections } from './board.ts';
-import { datasource } from './datasources.ts';
 import { statPanel, timeseriesPanel } from './panels.ts';
 import { matchers, rateOf, serverErrorRatio, serverLatencyQuantile, serverRequestsRate } from './promql.ts';
 
@@ -14,19 +13,6 @@ const run = 'testid=~"$testid"';
 const selected = matchers(run, 'scenario=~"$scenario"');
 const window = '$__rate_interval';
 const byEndpoint = '{{scenario}} {{endpoint}}';
-
-/** A region on every panel while a k6 run sends samples: one per testid. */
-export function k6RunAnnotation(filter = '') {
-  return new dashboard.AnnotationQueryBuilder()
-    .name('k6 runs')
-    .datasource(datasource.prometheus)
-    .enable(true)
-    .iconColor('purple')
-    .target(new prometheus.DataqueryBuilder().refId('Anno').expr(`max by (testid) (k6_vus${filter ? `{${filter}}` : ''})`).range())
-    .titleFormat('k6 run {{testid}}')
-    .tagKeys('testid')
-    .step('30s');
-}
 
 /** Dashed lines at each endpoint's k6 threshold, on the series of that endpoint. */
 function thresholdOverrides(panel: ReturnType<typeof timeseriesPanel>, value: (t: ReturnType<typeof endpointThresholds>[number]) => number) {

@@ -9,7 +9,7 @@ import * as nodegraph from '@grafana/grafana-foundation-sdk/nodegraph';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as pyroscope from '@grafana/grafana-foundation-sdk/grafanapyroscope';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
-import * as table from '@grafana/grafana-foundation-sdk/table';
+import type * as table from '@grafana/grafana-foundation-sdk/table';
 import * as tempo from '@grafana/grafana-foundation-sdk/tempo';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { datasource } from './datasources.ts';
@@ -108,14 +108,9 @@ export function statPanel(title: string, query: PromQuery, unit: string, size: S
 
 /** Latency distribution from the classic histogram's buckets, with exemplars as dots linking to traces. */
 export function latencyHeatmapPanel(title: string, bucketRateExpr: string, size: Size = {}) {
-  const target = new prometheus.DataqueryBuilder()
-    .datasource(datasource.prometheus)
-    .refId('A')
-    .expr(bucketRateExpr)
-    .legendFormat('{{le}}')
-    .format(prometheus.PromQueryFormat.Heatmap)
-    .exemplar(true)
-    .range();
+  const target = promTarget({ expr: bucketRateExpr, legend: '{{le}}', exemplars: true }, 0).format(
+    prometheus.PromQueryFormat.Heatmap,
+  );
   const panel = new heatmap.PanelBuilder()
     .title(title)
     .datasource(datasource.prometheus)

@@ -40,7 +40,7 @@ const header = [
   // JSON spells enum members as their values: map every string enum to the union of its values. The SDK brands
   // query models with `_implementsDataqueryVariant`; a brand-only type is a query of any datasource (checked apart).
   "type Brand = '_implementsDataqueryVariant';",
-  'type Json<T> = unknown extends T ? T : T extends string ? `${T}` : T extends number | boolean | null | undefined ? T : ' +
+  `type Json<T> = unknown extends T ? T : T extends string ? \`\${T}\` : T extends number | boolean | null | undefined ? T : ` +
     'T extends readonly (infer U)[] ? Json<U>[] : [Exclude<keyof T, Brand>, Brand extends keyof T ? 1 : 0] extends [never, 1] ? ' +
     'Record<string, unknown> : T extends object ? { [K in keyof T as K extends Brand ? never : K]: Json<T[K]> } : T;',
 ];

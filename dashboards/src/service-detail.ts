@@ -1,9 +1,9 @@
 // Service detail: one service, its routes, and every signal about it on one screen: RED by route, its logs (errors
 // first), its traces, its profiles, its runtime and the faults injected into it.
-import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { faultAnnotation, k6RunAnnotation } from './annotations.ts';
 import { finish, labelVariable, newDashboard, withSections } from './board.ts';
-import { correlation, datasource } from './datasources.ts';
+import { correlation } from './datasources.ts';
 import {
   flamegraphPanel,
   latencyHeatmapPanel,
@@ -23,7 +23,7 @@ const window = '$__rate_interval';
 /** Loki stream of the service; `level` is one of the three Loki labels (docs/conventions.md). */
 export const serviceErrorLogs = `{${correlation.lokiServiceLabel}="$service", level=~"error|fatal"}`;
 export const serviceLogs = `{${correlation.lokiServiceLabel}="$service"}`;
-export const serviceTracesQuery = '{ resource.service.name = "$service" && kind = server && span.http.route =~ "${route:regex}" }';
+export const serviceTracesQuery = `{ resource.service.name = "$service" && kind = server && span.http.route =~ "\${route:regex}" }`;
 export const serviceErrorTracesQuery = '{ resource.service.name = "$service" && status = error }';
 const profileSelector = `{${correlation.profileServiceLabel}="$service"}`;
 
@@ -113,20 +113,6 @@ function faults() {
   ];
 }
 
-/** Marks on every panel when a fault turns on, so a latency step has its cause next to it. */
-function faultAnnotation() {
-  return new dashboard.AnnotationQueryBuilder()
-    .name('Faults')
-    .datasource(datasource.prometheus)
-    .enable(true)
-    .iconColor('red')
-    .target(new prometheus.DataqueryBuilder().refId('Anno').expr(activeFaultsQuery).range())
-    .titleFormat('fault {{fault}}')
-    .textFormat('{{fault}} on {{route}}')
-    .tagKeys('fault,route')
-    .step('30s');
-}
-
 export function serviceDetail(): dashboard.Dashboard {
   const builder = newDashboard(
     serviceDetailUid,
@@ -141,7 +127,8 @@ export function serviceDetail(): dashboard.Dashboard {
         labelText: 'Route',
       }),
     )
-    .annotation(faultAnnotation());
+    .annotation(faultAnnotation(activeFaultsQuery))
+    .annotation(k6RunAnnotation());
   return finish(
     withSections(builder, [
       ['Active faults', faults()],

@@ -1,6 +1,7 @@
 // Services overview: RED for every service side by side, the latency distribution with exemplars, and the service
 // graph Tempo derives from the spans.
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { k6RunAnnotation } from './annotations.ts';
 import { finish, labelVariable, newDashboard, withSections } from './board.ts';
 import { latencyHeatmapPanel, serviceGraphPanel, statPanel, timeseriesPanel } from './panels.ts';
 import {
@@ -91,9 +92,9 @@ export function servicesOverview(): dashboard.Dashboard {
     servicesOverviewUid,
     'Lab / Services overview',
     'RED per service from http_server_request_duration_seconds, exemplars to Tempo, and the service graph.',
-  ).withVariable(
-    labelVariable('service', 'job', `${serverHistogram}_count`, { multi: true, includeAll: true, labelText: 'Service' }),
-  );
+  )
+    .withVariable(labelVariable('service', 'job', `${serverHistogram}_count`, { multi: true, includeAll: true, labelText: 'Service' }))
+    .annotation(k6RunAnnotation());
   return finish(
     withSections(builder, [
       ['Rate, errors, duration', servicesRed()],

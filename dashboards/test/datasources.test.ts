@@ -8,12 +8,25 @@ const packageRoot = join(import.meta.dirname, '..');
 const conventions = readFileSync(join(packageRoot, '..', 'docs', 'conventions.md'), 'utf8');
 const provisioningText = readFileSync(join(packageRoot, 'provisioning', 'datasources.yaml'), 'utf8');
 
+interface Link {
+  datasourceUid: string;
+}
 interface Provisioned {
   name: string;
   type: string;
   uid: string;
   url: string;
-  jsonData: Record<string, any>;
+  // Shapes as Grafana documents them; the assertions below compare them whole.
+  jsonData: {
+    exemplarTraceIdDestinations: (Link & { name: string })[];
+    derivedFields: (Link & { name: string; url: string })[];
+    tracesToLogsV2: Link & { tags: unknown; query: string };
+    tracesToMetrics: Link & { tags: unknown; queries: { name: string; query: string }[] };
+    tracesToProfiles: Link & { tags: unknown; profileTypeId: string };
+    serviceMap: Link;
+    lokiSearch: Link;
+    nodeGraph: { enabled: boolean };
+  };
 }
 const provisioned = (parse(provisioningText) as { datasources: Provisioned[] }).datasources;
 const byUid = new Map(provisioned.map((source) => [source.uid, source]));
@@ -23,8 +36,9 @@ const expandAsGrafana = (text: string, env: Record<string, string>) =>
   text.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (match, braced, bare) => (match === '$$' ? '$' : (env[braced ?? bare] ?? '')));
 
 function datasourceRefs(value: unknown, path: string, found: { uid: string; type?: string; path: string }[]) {
-  if (Array.isArray(value)) value.forEach((item, index) => datasourceRefs(item, `${path}[${index}]`, found));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) datasourceRefs(item, `${path}[${index}]`, found);
+  } else if (value && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
       if (key === 'datasource' && child && typeof child === 'object' && 'uid' in child) {
         found.push({ uid: String(child.uid), type: (child as { type?: string }).type, path: `${path}.datasource` });
@@ -56,13 +70,13 @@ test('every datasource a dashboard references (panels, targets, variables, annot
 test('every correlation points at a provisioned datasource', () => {
   const tempo = byUid.get('tempo')!.jsonData;
   const targets = [
-    ...byUid.get('prometheus')!.jsonData['exemplarTraceIdDestinations'].map((d: any) => d.datasourceUid),
+    ...byUid.get('prometheus')!.jsonData['exemplarTraceIdDestinations'].map((link) => link.datasourceUid),
     tempo['tracesToLogsV2'].datasourceUid,
     tempo['tracesToMetrics'].datasourceUid,
     tempo['tracesToProfiles'].datasourceUid,
     tempo['serviceMap'].datasourceUid,
     tempo['lokiSearch'].datasourceUid,
-    ...byUid.get('loki')!.jsonData['derivedFields'].map((d: any) => d.datasourceUid),
+    ...byUid.get('loki')!.jsonData['derivedFields'].map((link) => link.datasourceUid),
   ];
   assert.deepEqual(targets, ['tempo', 'loki', 'prometheus', 'pyroscope', 'prometheus', 'loki', 'tempo']);
   assert.equal(tempo['nodeGraph'].enabled, true);
@@ -83,7 +97,7 @@ test('correlation field names match what the services emit (docs/conventions.md)
   // Traces to logs: the span's service.name becomes the Loki label service_name, the trace id a metadata filter.
   assert.match(conventions, /Fluent Bit \/ Loki: labels `service_name`, `namespace`, `level` only/);
   assert.deepEqual(tempo['tracesToLogsV2'].tags, [{ key: 'service.name', value: 'service_name' }]);
-  assert.equal(expandAsGrafana(tempo['tracesToLogsV2'].query, {}), '{${__tags}} | trace_id="${__trace.traceId}"');
+  assert.equal(expandAsGrafana(tempo['tracesToLogsV2'].query, {}), `{\${__tags}} | trace_id="\${__trace.traceId}"`);
   // Traces to metrics: Prometheus' job is the service name.
   assert.match(conventions, /The Prometheus `job` label is the service name/);
   assert.deepEqual(tempo['tracesToMetrics'].tags, [
@@ -109,7 +123,7 @@ test('every literal `$` is escaped as `$$`: only the backend URLs are expanded f
   );
   const tempo = expanded.datasources.find((source) => source.uid === 'tempo')!.jsonData;
   for (const { query } of tempo['tracesToMetrics'].queries) assert.match(query, /\{\$__tags[,}]/, 'survives expansion');
-  assert.equal(expanded.datasources.find((source) => source.uid === 'loki')!.jsonData['derivedFields'][0].url, '${__value.raw}');
+  assert.equal(expanded.datasources.find((source) => source.uid === 'loki')!.jsonData['derivedFields'][0]!.url, `\${__value.raw}`);
   // An unescaped template would be eaten by the expansion: prove the check notices.
   assert.equal(expandAsGrafana('{$__tags}', env), '{}');
 });

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { allExpressions, concreteQuery, type Expression } from '../src/expressions.ts';
+import { checkRules } from '../src/promtool.ts';
 import { syntaxErrors } from '../src/query-syntax.ts';
 
 const expressions = allExpressions();
@@ -49,10 +53,33 @@ test('the grammars reject broken queries (the parse check can fail)', () => {
 
 test('concreteQuery fills Grafana variables with matchers every lab series satisfies', () => {
   assert.equal(
-    concreteQuery('sum(rate(x{job="$service", http_route=~"${route:regex}"}[$__rate_interval]))', 'promql'),
+    concreteQuery(`sum(rate(x{job="$service", http_route=~"\${route:regex}"}[$__rate_interval]))`, 'promql'),
     'sum(rate(x{job=~".+", http_route=~".+"}[1m]))',
   );
   assert.equal(concreteQuery('rate(x{$__tags}[5m])', 'promql'), 'rate(x{job=~".+"}[5m])');
-  assert.equal(concreteQuery('{${__tags}}', 'logql'), '{service_name=~".+"}');
+  assert.equal(concreteQuery(`{\${__tags}}`, 'logql'), '{service_name=~".+"}');
   assert.equal(concreteQuery('{ resource.service.name = "$service" }', 'traceql'), '{ resource.service.name =~ ".+" }');
+});
+
+/** Every PromQL expression as a recording rule, so promtool parses and type-checks it with Prometheus' own parser. */
+function checkWithPromtool(exprs: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-promql-'));
+  try {
+    const rules = exprs.map((expr, index) => ({ record: `lab:expression_check:${index}`, expr }));
+    const file = join(dir, 'expressions.yaml');
+    writeFileSync(file, JSON.stringify({ groups: [{ name: 'expressions', rules }] }));
+    return checkRules([file], dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("every PromQL expression passes Prometheus' own parser and type checks (promtool)", () => {
+  const promql = expressions.filter((item) => item.language === 'promql').map((item) => concreteQuery(item.expr, 'promql'));
+  const result = checkWithPromtool(promql);
+  assert.equal(result.status, 0, result.output);
+  assert.match(result.output, new RegExp(`SUCCESS: ${promql.length} rules found`));
+  // Lezer only parses; promtool also rejects type errors such as rate() over an instant vector.
+  assert.deepEqual(syntaxErrors('promql', 'rate(up)'), []);
+  assert.notEqual(checkWithPromtool(['rate(up)']).status, 0);
 });

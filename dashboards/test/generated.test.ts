@@ -21,6 +21,7 @@ test('rendering is deterministic and covers every generated file', () => {
       'generated/service-detail.json',
       'generated/services-overview.json',
       'generated/telemetry-pipeline.json',
+      'provisioning/dashboards.yaml',
       'provisioning/datasources.yaml',
       'rules/slo-alerts.yaml',
       'rules/slo-recording.yaml',

@@ -146,8 +146,10 @@ function rewriteImage(image: string, rule: JsonObject): string {
   const parts = splitImage(image);
   if (parts.name !== rule['name']) return image;
   const name = typeof rule['newName'] === 'string' ? rule['newName'] : parts.name;
-  if (typeof rule['digest'] === 'string') return `${name}@${rule['digest']}`;
-  const tag = typeof rule['newTag'] === 'string' ? rule['newTag'] : parts.tag;
+  const newTag = typeof rule['newTag'] === 'string' ? rule['newTag'] : undefined;
+  // kustomize keeps a newTag next to a digest (name:tag@sha256:...), for people; the digest is what pulls.
+  if (typeof rule['digest'] === 'string') return newTag ? `${name}:${newTag}@${rule['digest']}` : `${name}@${rule['digest']}`;
+  const tag = newTag ?? parts.tag;
   return tag ? `${name}:${tag}` : name;
 }
 

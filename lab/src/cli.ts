@@ -27,7 +27,14 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
-  const summary = await runLab(options, { display, signal: controller.signal });
+  let summary: LabSummary;
+  try {
+    summary = await runLab(options, { display, signal: controller.signal });
+  } catch (error) {
+    // Interrupted before the load started: everything is stopped already.
+    if (controller.signal.aborted) return 130;
+    throw error;
+  }
   display.end();
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else printWalk(summary);

@@ -31,3 +31,64 @@ export async function setFaults(adminPort: number, token: string, faults: Record
   });
   if (!response.ok) throw new Error(`${faults ? 'PUT' : 'DELETE'} ${url} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
 }
+
+export type IncidentState = 'none' | 'off' | 'on' | 'over';
+
+/** Turns the incident on and off at the planned times, and remembers when it really was on. */
+export class IncidentSchedule {
+  readonly plan: IncidentPlan | undefined;
+  state: IncidentState;
+  /** Unix seconds when the fault was set and cleared. */
+  start: number | undefined;
+  end: number | undefined;
+  readonly #adminPort: number;
+  readonly #token: string;
+  readonly #note: (text: string) => void;
+  readonly #timers: NodeJS.Timeout[] = [];
+
+  constructor(plan: IncidentPlan | undefined, adminPort: number, token: string, note: (text: string) => void) {
+    this.plan = plan;
+    this.state = plan ? 'off' : 'none';
+    this.#adminPort = adminPort;
+    this.#token = token;
+    this.#note = note;
+  }
+
+  schedule(onAfterMs: number, offAfterMs: number): void {
+    if (!this.plan) return;
+    this.#timers.push(
+      setTimeout(() => void this.#turnOn(), onAfterMs),
+      setTimeout(() => void this.turnOff(), offAfterMs),
+    );
+  }
+
+  /** Clears the fault if it is on (also when the run ends early). */
+  async turnOff(): Promise<void> {
+    this.cancel();
+    if (this.state !== 'on' || !this.plan) return;
+    try {
+      await setFaults(this.#adminPort, this.#token, undefined);
+      this.state = 'over';
+      this.end = Date.now() / 1000;
+      this.#note(`incident over: ${this.plan.name}`);
+    } catch (error) {
+      this.#note(`could not end the incident: ${(error as Error).message}`);
+    }
+  }
+
+  cancel(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+  }
+
+  async #turnOn(): Promise<void> {
+    if (!this.plan) return;
+    try {
+      await setFaults(this.#adminPort, this.#token, this.plan.faults);
+      this.state = 'on';
+      this.start = Date.now() / 1000;
+      this.#note(`incident on: ${this.plan.name} on ${this.plan.service} (${JSON.stringify(this.plan.faults)})`);
+    } catch (error) {
+      this.#note(`could not start the incident: ${(error as Error).message}`);
+    }
+  }
+}

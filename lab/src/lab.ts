@@ -7,16 +7,16 @@ import { journeys, type LoadReport, type LoadRun, startLoad } from '@lab/loadtes
 import { LocalBackends } from './correlation/local.ts';
 import type { TimeRange } from './correlation/types.ts';
 import { type WalkResult, walk } from './correlation/walk.ts';
-import { incidentPlan, setFaults } from './incident.ts';
+import { IncidentSchedule, incidentPlan } from './incident.ts';
 import { LogCollector, type LogCounts } from './log-collector.ts';
-import { FallbackScraper } from './metrics/fallback-scraper.ts';
-import { PrometheusApi } from './metrics/prometheus-api.ts';
-import { findPrometheus, INSTALL_HINT, type ScrapeTarget, startPrometheus } from './metrics/prometheus.ts';
+import type { FallbackScraper } from './metrics/fallback-scraper.ts';
+import type { ScrapeTarget } from './metrics/prometheus.ts';
 import type { MetricsSource } from './metrics/source.ts';
-import { DEFAULT_PORTS, type LabOptions, type PortName, type Ports, SERVICE_NAMES } from './options.ts';
+import { startMetrics } from './metrics/start.ts';
+import { DEFAULT_PORTS, type LabOptions, type PortName, type Ports, SERVICE_NAMES, UsageError } from './options.ts';
 import { assertPortFree, freePort } from './ports.ts';
 import { Supervisor } from './processes.ts';
-import type { Phase, ProgressDisplay } from './progress.ts';
+import type { ProgressDisplay } from './progress.ts';
 import { type ReceiverCounts, LocalReceivers } from './receivers.ts';
 import { writeReport } from './report/write.ts';
 import { type RunFolder, runFolder, timestampName } from './run-folder.ts';
@@ -46,24 +46,24 @@ export interface LabSummary {
 const SERVICE_START_TIMEOUT_MS = 60_000;
 const SERVICE_STOP_GRACE_MS = 10_000;
 
-export async function resolvePorts(requested: LabOptions['ports']): Promise<Ports> {
+/** Every port the lab binds: given ones, then defaults or free ones; each checked free before anything starts. */
+export async function resolvePorts(given: Partial<Ports>, auto: boolean): Promise<Ports> {
   const names = Object.keys(DEFAULT_PORTS) as PortName[];
-  if (requested === 'auto') {
-    const ports = {} as Ports;
-    const taken = new Set<number>();
-    for (const name of names) {
-      let port = await freePort();
-      while (taken.has(port)) port = await freePort();
+  const ports = {} as Ports;
+  const taken = new Set(Object.values(given));
+  for (const name of names) {
+    let port = given[name];
+    if (port === undefined && auto) {
+      do port = await freePort();
+      while (taken.has(port));
       taken.add(port);
-      ports[name] = port;
     }
-    return ports;
+    ports[name] = port ?? DEFAULT_PORTS[name];
   }
-  const ports = { ...DEFAULT_PORTS, ...requested };
   const seen = new Map<number, PortName>();
   for (const name of names) {
     const other = seen.get(ports[name]);
-    if (other) throw new Error(`--ports: ${name} and ${other} both use port ${ports[name]}`);
+    if (other) throw new UsageError(`--ports: ${name} and ${other} both use port ${ports[name]}`);
     seen.set(ports[name], name);
   }
   for (const name of names) await assertPortFree(ports[name], name);
@@ -86,7 +86,7 @@ export interface LabIo {
 
 export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary> {
   const { display } = io;
-  const ports = await resolvePorts(options.ports);
+  const ports = await resolvePorts(options.ports, options.autoPorts);
   const folder = createRunFolder(options.runsDir);
   const runId = randomUUID();
   const adminToken = randomBytes(24).toString('hex');
@@ -94,11 +94,11 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
   const logs = new LogCollector(folder);
   const labLog = (line: string) => appendFileSync(folder.labLog, `${line}\n`);
   const startedAt = new Date();
-  let phase: Phase = 'starting';
   let receivers: LocalReceivers | undefined;
   let scraper: FallbackScraper | undefined;
   let load: LoadRun | undefined;
-  const timers: NodeJS.Timeout[] = [];
+  let incident: IncidentSchedule | undefined;
+  const { json: _json, ...recorded } = options;
   const summary: LabSummary = {
     runId,
     runDir: folder.root,
@@ -106,7 +106,7 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
     endedAt: '',
     status: 'completed',
     ok: false,
-    options: { ...options, json: undefined } as Omit<LabOptions, 'json'>,
+    options: recorded,
     ports,
     metrics: { source: 'prometheus', scrapeIntervalSeconds: options.scrapeIntervalSeconds },
     incident: { name: options.incident },
@@ -114,12 +114,11 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
     received: { spans: 0, otlpLogs: 0, profiles: 0, profilesByService: {}, spansByService: {} },
     logs: {},
   };
-  delete (summary.options as Partial<LabOptions>).json;
-  display.note(`lab: run ${runId} -> ${folder.root}`);
+  display.phase('starting', `run ${runId} -> ${folder.root}`);
 
   const onAbort = () => {
     summary.status = 'interrupted';
-    display.note('lab: stopping (Ctrl-C again kills everything at once)');
+    display.phase('stopping', 'interrupted (Ctrl-C again kills everything at once)');
     load?.stop();
   };
   io.signal.addEventListener('abort', onAbort, { once: true });
@@ -132,7 +131,7 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
 
   try {
     receivers = await LocalReceivers.start(folder, ports.otlp, ports.pyroscope);
-    display.note(`lab: receiver listening: OTLP/HTTP 127.0.0.1:${ports.otlp}, Pyroscope ingest 127.0.0.1:${ports.pyroscope}`);
+    display.phase('starting', `receiver listening: OTLP/HTTP 127.0.0.1:${ports.otlp}, Pyroscope ingest 127.0.0.1:${ports.pyroscope}`);
 
     const context = {
       ports,
@@ -140,6 +139,7 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
       dataDir: folder.dataDir,
       runId,
       profileUploadInterval: options.durationMs < 120_000 ? '3s' : '10s',
+      otlpProtocol: options.otlpProtocol,
     };
     const started = SERVICE_NAMES.map((name) => {
       const launch = serviceLaunch(name, context);
@@ -147,27 +147,21 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
       return supervisor.start({ ...launch, onStdout: logs.sink(name, 'stdout'), onStderr: logs.sink(name, 'stderr') });
     });
     await Promise.all(started.map((process) => waitHealthy(process.name, ports[process.name as PortName], SERVICE_START_TIMEOUT_MS, process.exited)));
-    display.note(`lab: services up: ${SERVICE_NAMES.map((name) => `${name} :${ports[name]}`).join(', ')}`);
+    display.phase('starting', `services up: ${SERVICE_NAMES.map((name) => `${name} :${ports[name]}`).join(', ')}`);
 
     const targets: ScrapeTarget[] = SERVICE_NAMES.map((name) => ({ job: name, port: ports[name] }));
-    const binary = options.noPrometheus ? undefined : findPrometheus(options.prometheusBin);
-    let metrics: MetricsSource;
-    if (binary) {
-      await startPrometheus(supervisor, binary, folder, ports.prometheus, targets, options.scrapeIntervalSeconds, labLog);
-      metrics = new PrometheusApi(`http://127.0.0.1:${ports.prometheus}`, options.scrapeIntervalSeconds);
-      summary.metrics = { source: 'prometheus', prometheusBinary: binary, scrapeIntervalSeconds: options.scrapeIntervalSeconds };
-      display.note(`lab: Prometheus ${binary} on http://127.0.0.1:${ports.prometheus}, scraping every ${options.scrapeIntervalSeconds}s`);
-    } else {
-      if (!options.noPrometheus) display.note(`lab: Prometheus not found on PATH; ${INSTALL_HINT}. Scraping /metrics in-process instead.`);
-      scraper = new FallbackScraper(targets, folder.scrapes);
-      scraper.start(options.scrapeIntervalSeconds);
-      metrics = scraper;
-      summary.metrics = { source: 'fallback-scraper', scrapeIntervalSeconds: options.scrapeIntervalSeconds };
-    }
+    const startedMetrics = await startMetrics(supervisor, folder, targets, { ...options, port: ports.prometheus }, labLog);
+    const metrics = startedMetrics.source;
+    scraper = startedMetrics.scraper;
+    summary.metrics = {
+      source: metrics.kind,
+      ...(startedMetrics.prometheusBinary ? { prometheusBinary: startedMetrics.prometheusBinary } : {}),
+      scrapeIntervalSeconds: options.scrapeIntervalSeconds,
+    };
+    display.phase('starting', startedMetrics.description);
     if (io.signal.aborted || failure) throw failure ?? new Error('interrupted');
 
     // Load, with the incident on halfway.
-    phase = 'load';
     const loadStart = Date.now();
     summary.range.start = loadStart / 1000;
     load = startLoad({
@@ -181,61 +175,30 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
     const plan = incidentPlan(options.incident, options.incidentLatencyMs);
-    let incidentState: 'off' | 'on' | 'over' | 'none' = plan ? 'off' : 'none';
-    if (plan) {
-      summary.incident.service = plan.service;
-      const adminPort = ports[`${plan.service}-admin`];
-      timers.push(
-        setTimeout(() => {
-          setFaults(adminPort, adminToken, plan.faults).then(
-            () => {
-              incidentState = 'on';
-              summary.incident.start = Date.now() / 1000;
-              display.note(`lab: incident on: ${plan.name} (${JSON.stringify(plan.faults)})`);
-            },
-            (error: Error) => display.note(`lab: could not start the incident: ${error.message}`),
-          );
-        }, options.durationMs * options.incidentAt),
-        setTimeout(() => {
-          setFaults(adminPort, adminToken, undefined).then(
-            () => {
-              incidentState = 'over';
-              summary.incident.end = Date.now() / 1000;
-              display.note(`lab: incident over: ${plan.name}`);
-            },
-            (error: Error) => display.note(`lab: could not end the incident: ${error.message}`),
-          );
-        }, options.durationMs * (options.incidentAt + options.incidentFor)),
-      );
-    }
-    const ticker = setInterval(
-      () => display.update({ phase, elapsedMs: Date.now() - loadStart, durationMs: options.durationMs, load: load?.progress(), incident: incidentState }),
-      1000,
-    );
-    timers.push(ticker);
+    incident = new IncidentSchedule(plan, plan ? ports[`${plan.service}-admin`] : 0, adminToken, (text) => display.phase('load', text));
+    incident.schedule(options.durationMs * options.incidentAt, options.durationMs * (options.incidentAt + options.incidentFor));
+    const progress = () => ({ phase: 'load' as const, elapsedMs: Date.now() - loadStart, durationMs: options.durationMs, load: load?.progress(), incident: incident?.state ?? 'none' });
+    const ticker = setInterval(() => display.update(progress()), 1000);
     summary.load = await load.done;
-    for (const timer of timers) clearTimeout(timer);
-    display.update({ phase, elapsedMs: Date.now() - loadStart, durationMs: options.durationMs, load: load.progress(), incident: incidentState });
+    clearInterval(ticker);
+    display.update(progress());
     display.end();
+    await incident.turnOff();
     summary.range.end = Date.now() / 1000;
-    if (summary.incident.start && !summary.incident.end) {
-      await setFaults(ports[`${plan!.service}-admin`], adminToken, undefined).catch(() => {});
-      summary.incident.end = summary.range.end;
-    }
+    summary.incident = { name: options.incident, ...(plan ? { service: plan.service } : {}), start: incident.start, end: incident.end };
     if (failure) throw failure;
 
     if (summary.status === 'completed') {
       // One more scrape after the load, then stop the services so they flush their last spans and profiles.
-      phase = 'settling';
-      display.note(`lab: load done (${summary.load.requests} requests); waiting for the last scrape`);
+      display.phase('settling', `load done (${summary.load.requests} requests); waiting for the last scrape`);
       await delay((options.scrapeIntervalSeconds + 1) * 1000, io.signal);
     }
-    phase = 'stopping';
+    display.phase('stopping', 'stopping the services (they flush their last spans and profiles)');
     await Promise.all(started.map((process) => supervisor.stop(process, SERVICE_STOP_GRACE_MS)));
     scraper?.stop();
 
     if (summary.status === 'completed') {
-      phase = 'walking';
+      display.phase('walking', 'metrics -> exemplar -> trace -> logs -> profile, then the report');
       const backends = new LocalBackends(folder, metrics);
       const incidentWindow = {
         start: summary.incident.start ?? summary.range.start,
@@ -257,13 +220,12 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
         services: [...new Set(result.trace?.map((span) => span.serviceName) ?? [])],
       };
       if (options.report) {
-        phase = 'report';
         summary.report = await writeReport({ folder, backends, metrics, walk: result, summary, incidentWindow });
       }
       summary.ok = result.ok && (summary.load?.passed ?? false);
     }
   } finally {
-    for (const timer of timers) clearTimeout(timer);
+    incident?.cancel();
     io.signal.removeEventListener('abort', onAbort);
     load?.stop();
     scraper?.stop();
@@ -275,6 +237,7 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
     summary.logs = Object.fromEntries(logs.counts);
     await logs.close();
     summary.endedAt = new Date().toISOString();
+    display.phase('done', `${summary.status}${summary.walk ? `, walk ${summary.walk.ok ? 'resolved' : 'broken'}` : ''}`);
     writeFileSync(folder.summary, `${JSON.stringify(summary, null, 2)}\n`);
   }
   return summary;

@@ -36,13 +36,16 @@ export interface LabOptions {
   /** Incident start and length as fractions of the duration. */
   incidentAt: number;
   incidentFor: number;
-  /** Explicit ports, or 'auto' = every port chosen free by the OS. */
-  ports: Partial<Ports> | 'auto';
+  /** Ports given explicitly; the others are the defaults, or free ports chosen by the OS when `autoPorts`. */
+  ports: Partial<Ports>;
+  autoPorts: boolean;
   runsDir: string;
   scrapeIntervalSeconds: number;
   /** Use the fallback scraper even when Prometheus is installed. */
   noPrometheus: boolean;
   prometheusBin?: string;
+  /** OTLP protocol the services export with; the receiver decodes both. */
+  otlpProtocol: 'http/protobuf' | 'http/json';
   json: boolean;
   /** Skip the flow report (the walk still runs). */
   report: boolean;
@@ -57,12 +60,14 @@ export const usage = `pnpm lab [flags]
   --incident-latency <d>   latency the payments-latency incident injects (default 1200ms)
   --incident-at <f>        incident start, as a fraction of the duration (default 0.5)
   --incident-for <f>       incident length, as a fraction of the duration (default 0.3)
-  --ports <list|auto>      e.g. gateway=18080,prometheus=19090; "auto" picks free ports for everything.
+  --ports <list>           e.g. gateway=18080,prometheus=19090; "auto" picks free ports for every port not
+                           listed (--ports auto,gateway=18080).
                            names: ${Object.keys(DEFAULT_PORTS).join(', ')}
   --runs-dir <path>        where run folders go (default .lab/runs; env LAB_RUNS_DIR)
   --scrape-interval <d>    Prometheus scrape interval (default 15s, shorter for short runs)
   --no-prometheus          scrape /metrics in-process instead of running Prometheus
   --prometheus-bin <path>  Prometheus binary (default: prometheus on PATH)
+  --otlp-protocol <p>      http/protobuf (default) or http/json: what the services export with
   --no-report              walk the flow but do not write report.html
   --seed <n>               reproduce a traffic mix
   --json                   print a machine-readable summary on stdout (progress goes to stderr)
@@ -91,13 +96,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     incidentLatencyMs: duration(values['incident-latency'], '--incident-latency'),
     incidentAt,
     incidentFor,
-    ports: parsePorts(values.ports),
+    ...parsePorts(values.ports),
     runsDir: values['runs-dir'] ?? env['LAB_RUNS_DIR'] ?? '.lab/runs',
     scrapeIntervalSeconds: values['scrape-interval']
       ? Math.max(1, Math.round(duration(values['scrape-interval'], '--scrape-interval') / 1000))
       : defaultScrapeInterval(durationMs),
     noPrometheus: values['no-prometheus'] ?? false,
     ...(values['prometheus-bin'] ? { prometheusBin: values['prometheus-bin'] } : {}),
+    otlpProtocol: otlpProtocol(values['otlp-protocol']),
     json: values.json ?? false,
     report: !values['no-report'],
     ...(values.seed ? { seed: positive(values.seed, '--seed') } : {}),
@@ -124,6 +130,7 @@ function parse(argv: string[]) {
       'scrape-interval': { type: 'string' },
       'no-prometheus': { type: 'boolean' },
       'prometheus-bin': { type: 'string' },
+      'otlp-protocol': { type: 'string', default: 'http/protobuf' },
       'no-report': { type: 'boolean' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
@@ -141,17 +148,26 @@ function defaultScrapeInterval(durationMs: number): number {
   return 2;
 }
 
-function parsePorts(text: string): Partial<Ports> | 'auto' {
-  if (text.trim() === 'auto') return 'auto';
+function otlpProtocol(text: string | undefined): LabOptions['otlpProtocol'] {
+  if (text === 'http/protobuf' || text === 'http/json') return text;
+  throw new UsageError(`--otlp-protocol must be http/protobuf or http/json, got "${text}"`);
+}
+
+function parsePorts(text: string): { ports: Partial<Ports>; autoPorts: boolean } {
   const ports: Partial<Ports> = {};
+  let autoPorts = false;
   for (const entry of text.split(',').filter((item) => item.trim() !== '')) {
+    if (entry.trim() === 'auto') {
+      autoPorts = true;
+      continue;
+    }
     const [name, value] = entry.split('=').map((part) => part.trim());
     if (!name || !(name in DEFAULT_PORTS)) throw new UsageError(`--ports: unknown name "${name}" (known: ${Object.keys(DEFAULT_PORTS).join(', ')})`);
     const port = Number(value);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--ports: ${name}=${value} is not a port number`);
     ports[name as PortName] = port;
   }
-  return ports;
+  return { ports, autoPorts };
 }
 
 function duration(text: string | undefined, flag: string): number {

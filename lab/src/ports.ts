@@ -5,7 +5,7 @@ export class PortInUseError extends Error {
   readonly port: number;
   readonly owner: string;
   constructor(port: number, owner: string) {
-    super(`port ${port} (${owner}) is already in use on 127.0.0.1: stop what holds it, or move it with --ports ${owner}=<port> (or --ports auto)`);
+    super(`port ${port} (${owner}) is already in use on 127.0.0.1: stop what holds it, or move it with --ports ${owner}=<port> (or --ports auto for free ports)`);
     this.name = 'PortInUseError';
     this.port = port;
     this.owner = owner;

@@ -24,6 +24,8 @@ export interface Supervised {
 
 export class Supervisor {
   readonly #running = new Set<Supervised>();
+  /** Processes the lab is stopping on purpose: their exit is not a failure. */
+  readonly #stoppingNow = new Set<Supervised>();
   #onUnexpectedExit: (process: Supervised, code: number | string) => void = () => {};
   #stopping = false;
 
@@ -55,7 +57,7 @@ export class Supervisor {
     this.#running.add(supervised);
     void exited.then((code) => {
       this.#running.delete(supervised);
-      if (!this.#stopping) this.#onUnexpectedExit(supervised, code);
+      if (!this.#stopping && !this.#stoppingNow.has(supervised)) this.#onUnexpectedExit(supervised, code);
     });
     return supervised;
   }
@@ -63,6 +65,7 @@ export class Supervisor {
   /** SIGTERM to the group, SIGKILL after the grace period. */
   async stop(supervised: Supervised, graceMs: number): Promise<number | string> {
     if (!this.#running.has(supervised)) return supervised.exited;
+    this.#stoppingNow.add(supervised);
     signalGroup(supervised.child, 'SIGTERM');
     const timer = setTimeout(() => signalGroup(supervised.child, 'SIGKILL'), graceMs);
     const code = await supervised.exited;

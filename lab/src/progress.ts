@@ -1,7 +1,7 @@
 // The live display: one line redrawn in place on a terminal, plain lines every few seconds otherwise (CI logs, pipes).
 import type { LoadProgress } from '@lab/loadtest';
 
-export type Phase = 'starting' | 'load' | 'settling' | 'stopping' | 'walking' | 'report' | 'done';
+export type Phase = 'starting' | 'load' | 'settling' | 'stopping' | 'walking' | 'done';
 
 export interface ProgressState {
   phase: Phase;
@@ -40,6 +40,11 @@ export class ProgressDisplay {
     if (this.#lineOpen) this.#out.write('\r\x1b[2K');
     this.#lineOpen = false;
     this.#out.write(`${text}\n`);
+  }
+
+  /** A phase change: `[phase] what happens`. */
+  phase(phase: Phase, text: string): void {
+    this.note(`[${phase}] ${text}`);
   }
 
   end(): void {

@@ -29,6 +29,7 @@ export interface LaunchContext {
   dataDir: string;
   runId: string;
   profileUploadInterval: string;
+  otlpProtocol: string;
 }
 
 /** The `start` script of the service's package.json, run with this Node: `node --import ... src/main.ts`. */
@@ -64,6 +65,7 @@ export function serviceLaunch(name: ServiceName, context: LaunchContext): Servic
       OTEL_SERVICE_NAME: name,
       OTEL_RESOURCE_ATTRIBUTES: `deployment.environment.name=lab,lab.run_id=${context.runId}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlp}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: context.otlpProtocol,
       // Export often so a short run's traces are all in before the walk.
       OTEL_BSP_SCHEDULE_DELAY: '1000',
       PYROSCOPE_SERVER_ADDRESS: `http://127.0.0.1:${ports.pyroscope}`,

@@ -50,7 +50,7 @@ async function main(): Promise<number> {
     ratePerSecond: positiveNumber(values.rate, '--rate'),
     durationMs: parseDuration(values.duration, '--duration'),
     maxInFlight: positiveNumber(values['max-in-flight'], '--max-in-flight'),
-    thinkTimeScale: Number(values['think-scale']),
+    thinkTimeScale: nonNegativeNumber(values['think-scale'], '--think-scale'),
     runId,
   });
   process.once('SIGINT', () => run.stop());
@@ -68,6 +68,12 @@ async function main(): Promise<number> {
 function positiveNumber(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function nonNegativeNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`${flag} must be a number >= 0, got "${text}"`);
   return value;
 }
 

@@ -116,38 +116,15 @@ const viewOrder: Step<ShopState> = {
   expect: [200],
 };
 
-export const browse: Journey<ShopState> = {
-  name: 'browse',
-  weight: 4,
-  initialState: initialShopState,
-  steps: [listProducts, viewProduct],
-  thresholds: { p95Ms: 1500, maxErrorRate: 0.05 },
-};
+function shopJourney(name: string, weight: number, steps: Step<ShopState>[], thresholds: Journey['thresholds']): Journey<ShopState> {
+  return { name, weight, initialState: initialShopState, steps, thresholds };
+}
 
-export const search: Journey<ShopState> = {
-  name: 'search',
-  weight: 3,
-  initialState: initialShopState,
-  steps: [searchProducts, viewProduct],
-  thresholds: { p95Ms: 1500, maxErrorRate: 0.05 },
-};
-
-export const addToCartJourney: Journey<ShopState> = {
-  name: 'add-to-cart',
-  weight: 2,
-  initialState: initialShopState,
-  steps: [listProducts, addToCart],
-  thresholds: { p95Ms: 2000, maxErrorRate: 0.05 },
-};
-
-export const checkoutJourney: Journey<ShopState> = {
-  name: 'checkout',
-  weight: 2,
-  initialState: initialShopState,
-  steps: [listProducts, addToCart, checkout, viewOrder],
-  // Checkout crosses gateway -> orders -> catalog/payments: the slowest journey, and the one the incident hits.
-  thresholds: { p95Ms: 5000, maxErrorRate: 0.1 },
-};
+export const browse = shopJourney('browse', 4, [listProducts, viewProduct], { p95Ms: 1500, maxErrorRate: 0.05 });
+export const search = shopJourney('search', 3, [searchProducts, viewProduct], { p95Ms: 1500, maxErrorRate: 0.05 });
+export const addToCartJourney = shopJourney('add-to-cart', 2, [listProducts, addToCart], { p95Ms: 2000, maxErrorRate: 0.05 });
+// Checkout crosses gateway -> orders -> catalog/payments: the slowest journey, and the one the incident hits.
+export const checkoutJourney = shopJourney('checkout', 2, [listProducts, addToCart, checkout, viewOrder], { p95Ms: 5000, maxErrorRate: 0.1 });
 
 export const journeys: Journey<ShopState>[] = [browse, search, addToCartJourney, checkoutJourney];
 

@@ -26,7 +26,12 @@ async function loggerAndScope(): Promise<{ logger: pino.Logger; inScope: (work: 
   }
   const { init } = await import('@lab/telemetry');
   const telemetry = init({ serviceName: 'bench', handleSignals: false, tracing: { exporter: 'none' } });
-  return { logger: telemetry.logger, inScope: (work) => telemetry.tracer.startActiveSpan('log-cost', (span) => (work(), span.end())) };
+  const inScope = (work: () => void) =>
+    telemetry.tracer.startActiveSpan('log-cost', (span) => {
+      work();
+      span.end();
+    });
+  return { logger: telemetry.logger, inScope };
 }
 
 const { logger, inScope } = await loggerAndScope();

@@ -3,10 +3,10 @@
 import { HELLO_PATH, helloUrl, type Placement, startApp } from '../app-process.ts';
 import { runLoad } from '../load.ts';
 import { runPaced } from '../paced.ts';
-import { cpuSeconds, peakRssMiB } from '../proc.ts';
+import { cpuBusySeconds, cpuSeconds, peakRssMiB } from '../proc.ts';
 import type { BenchSettings } from '../settings.ts';
 import { type SinkStats, takeSinkStats } from '../sink.ts';
-import { UNINSTRUMENTED, type Variant, variantById } from '../variants.ts';
+import { UNINSTRUMENTED, type Variant } from '../variants.ts';
 
 export interface HelloSample {
   startupMs: number;
@@ -14,6 +14,9 @@ export interface HelloSample {
   saturationRps: number;
   /** CPU cores the server used while saturated: near 1 means the server, not the generator, was the limit. */
   saturationServerCores: number;
+  /** Share of the server's CPU that other processes used during saturation (noise from the rest of the machine). */
+  saturationForeignShare: number;
+  fixedRate: number;
   fixedRps: number;
   fixedP50Ms: number;
   fixedP99Ms: number;
@@ -24,9 +27,8 @@ export interface HelloSample {
 }
 
 export interface HelloResult {
-  /** Half the uninstrumented saturation throughput measured before the rounds. */
-  fixedRate: number;
-  calibrationRps: number;
+  /** Per round: half the uninstrumented saturation throughput measured at the start of that round. */
+  fixedRates: number[];
   /** samples[variantId][round] */
   samples: Record<string, HelloSample[]>;
 }
@@ -40,36 +42,34 @@ export interface HelloContext {
 }
 
 export async function runHelloSuite(ctx: HelloContext): Promise<HelloResult> {
-  const calibrationRps = await calibrate(ctx);
-  const fixedRate = Math.max(100, Math.round(calibrationRps / 2));
-  ctx.log(`hello: uninstrumented saturation ${calibrationRps.toFixed(0)} req/s, fixed rate ${fixedRate} req/s`);
+  const [baseline, ...others] = ctx.variants;
+  if (baseline?.id !== UNINSTRUMENTED) throw new Error(`the hello suite needs ${UNINSTRUMENTED} as its first variant`);
   const samples: Record<string, HelloSample[]> = Object.fromEntries(ctx.variants.map((v) => [v.id, []]));
+  const fixedRates: number[] = [];
   for (let round = 1; round <= ctx.settings.rounds; round += 1) {
-    for (const variant of ctx.variants) {
-      const sample = await measureVariant(ctx, variant, fixedRate);
-      samples[variant.id]!.push(sample);
-      ctx.log(
-        `hello round ${round}/${ctx.settings.rounds} ${variant.id}: ${sample.saturationRps.toFixed(0)} req/s, ` +
-          `p50 ${sample.fixedP50Ms.toFixed(2)} ms p99 ${sample.fixedP99Ms.toFixed(2)} ms, startup ${sample.startupMs.toFixed(0)} ms, ` +
-          `RSS ${sample.startupRssMiB.toFixed(1)}/${sample.loadRssMiB.toFixed(1)} MiB`,
-      );
-    }
+    // The fixed rate follows the baseline of the same round, so that a busier machine in one round does not
+    // overload every variant of it.
+    const base = await measureVariant(ctx, baseline, (saturationRps) => {
+      fixedRates.push(Math.max(100, Math.round(saturationRps / 2)));
+      return fixedRates.at(-1)!;
+    });
+    record(ctx, samples, baseline, base, round);
+    for (const variant of others) record(ctx, samples, variant, await measureVariant(ctx, variant, () => fixedRates.at(-1)!), round);
   }
-  return { fixedRate, calibrationRps, samples };
+  return { fixedRates, samples };
 }
 
-async function calibrate(ctx: HelloContext): Promise<number> {
-  const app = await startApp(variantById(UNINSTRUMENTED), ctx.sinkUrl, ctx.placement);
-  try {
-    const url = helloUrl(app);
-    await runLoad({ url, connections: ctx.settings.connections, durationSec: ctx.settings.warmupSec });
-    return (await runLoad({ url, connections: ctx.settings.connections, durationSec: ctx.settings.saturationSec })).rps;
-  } finally {
-    await app.stop();
-  }
+function record(ctx: HelloContext, samples: Record<string, HelloSample[]>, variant: Variant, sample: HelloSample, round: number): void {
+  samples[variant.id]!.push(sample);
+  ctx.log(
+    `hello round ${round}/${ctx.settings.rounds} ${variant.id}: ${sample.saturationRps.toFixed(0)} req/s, ` +
+      `p50 ${sample.fixedP50Ms.toFixed(2)} ms p99 ${sample.fixedP99Ms.toFixed(2)} ms at ${sample.fixedRate} req/s, startup ${sample.startupMs.toFixed(0)} ms, ` +
+      `RSS ${sample.startupRssMiB.toFixed(1)}/${sample.loadRssMiB.toFixed(1)} MiB`,
+  );
 }
 
-async function measureVariant(ctx: HelloContext, variant: Variant, fixedRate: number): Promise<HelloSample> {
+/** fixedRateFor receives this variant's saturation throughput and answers the rate for its fixed-rate phase. */
+async function measureVariant(ctx: HelloContext, variant: Variant, fixedRateFor: (saturationRps: number) => number): Promise<HelloSample> {
   const { settings } = ctx;
   await takeSinkStats(ctx.sinkUrl); // start the count from zero
   const app = await startApp(variant, ctx.sinkUrl, ctx.placement);
@@ -79,9 +79,14 @@ async function measureVariant(ctx: HelloContext, variant: Variant, fixedRate: nu
     const url = helloUrl(app);
     await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec });
     const cpuBefore = cpuSeconds(app.pid);
+    const coreBefore = ctx.placement.serverCpu === undefined ? 0 : cpuBusySeconds(ctx.placement.serverCpu);
     const saturation = await runLoad({ url, connections: settings.connections, durationSec: settings.saturationSec });
-    const saturationServerCores = (cpuSeconds(app.pid) - cpuBefore) / settings.saturationSec;
+    const serverCpuSeconds = cpuSeconds(app.pid) - cpuBefore;
+    const saturationServerCores = serverCpuSeconds / settings.saturationSec;
+    const coreBusy = ctx.placement.serverCpu === undefined ? serverCpuSeconds : cpuBusySeconds(ctx.placement.serverCpu) - coreBefore;
+    const saturationForeignShare = Math.max(0, coreBusy - serverCpuSeconds) / settings.saturationSec;
     const loadRssMiB = peakRssMiB(app.pid);
+    const fixedRate = fixedRateFor(saturation.rps);
     const fixed = await runPaced({
       host: '127.0.0.1',
       port: app.port,
@@ -95,6 +100,8 @@ async function measureVariant(ctx: HelloContext, variant: Variant, fixedRate: nu
       startupRssMiB,
       saturationRps: saturation.rps,
       saturationServerCores,
+      saturationForeignShare,
+      fixedRate,
       fixedRps: fixed.rps,
       fixedP50Ms: fixed.p50Ms,
       fixedP99Ms: fixed.p99Ms,

@@ -9,6 +9,7 @@ import type { BenchSettings } from '../settings.ts';
 import { freePort, type SinkProcess, startLateSink, startSink } from '../sink-process.ts';
 import { LAB, variantById } from '../variants.ts';
 
+const CONNECTIONS = 8;
 export const OUTAGE_SCENARIOS = ['answering', 'refusing', 'answering-late'] as const;
 export type OutageScenario = (typeof OUTAGE_SCENARIOS)[number];
 
@@ -44,9 +45,11 @@ export async function runOutageSuite(
   const { durationSec, windowSec, answerAfterSec } = settings.outage;
   const runs: OutageRun[] = [];
   for (const scenario of OUTAGE_SCENARIOS) {
-    const sink = await sinkFor(scenario, placement.generatorCpu, answerAfterSec * 1000);
+    // The late sink's clock starts now; the warm-up runs first, so it answers answerAfterSec into the measurement.
+    const sink = await sinkFor(scenario, placement.generatorCpu, (settings.warmupSec + answerAfterSec) * 1000);
     const app = await startApp(variantById(LAB), sink.url, placement);
     try {
+      await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO_PATH, rate, durationSec: settings.warmupSec, connections: CONNECTIONS });
       const windows = await measureWindows(app, rate, durationSec, windowSec);
       runs.push({ scenario, windows, telemetryCounters: await telemetryCounters(app) });
       log(`outage ${scenario}: p99 per window ${windows.map((w) => w.p99Ms.toFixed(1)).join(' ')} ms; RSS ${windows[0]!.rssMiB.toFixed(0)} -> ${windows.at(-1)!.rssMiB.toFixed(0)} MiB`);
@@ -67,7 +70,7 @@ async function sinkFor(scenario: OutageScenario, cpu: number | undefined, delayM
 async function measureWindows(app: BenchChild, rate: number, durationSec: number, windowSec: number): Promise<OutageWindow[]> {
   const windows: OutageWindow[] = [];
   for (let end = windowSec; end <= durationSec; end += windowSec) {
-    const load = await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO_PATH, rate, durationSec: windowSec, connections: 8 });
+    const load = await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO_PATH, rate, durationSec: windowSec, connections: CONNECTIONS });
     windows.push({ endSec: end, rps: load.rps, p50Ms: load.p50Ms, p99Ms: load.p99Ms, rssMiB: rssMiB(app.pid), failures: load.failures });
   }
   return windows;

@@ -1,7 +1,7 @@
 // The correlation walker: metrics -> exemplar on the spike -> trace across services -> logs of that trace -> profile
 // of its local-root spans. It only speaks CorrelationBackends, so the lab (local.ts) and `pnpm verify:cluster`
 // (cluster.ts) walk the same loop over different stores.
-import { checkTree } from './trace-tree.ts';
+import { checkTree, orderedTree } from './trace-tree.ts';
 import type { CorrelationBackends, Exemplar, LinkResult, LogLine, ProfileSummary, TimeRange, TraceSpan } from './types.ts';
 
 export const RED_HISTOGRAM = 'http_server_request_duration_seconds_bucket';
@@ -103,7 +103,8 @@ export async function walk(backends: CorrelationBackends, options: WalkOptions):
     ok: true,
     detail: `${exemplar.seriesLabels['job']} ${route} took ${formatSeconds(exemplar.value)} at ${iso(exemplar.timestamp)} -> trace ${exemplar.traceId}`,
   });
-  const services = [...new Set(result.trace.map((span) => span.serviceName))];
+  // Services in call order: as they first appear walking the tree from the root.
+  const services = [...new Set(orderedTree(result.trace).map((row) => row.span.serviceName))];
   add({ link: 'trace', ok: true, detail: `${result.trace.length} spans across ${services.join(' -> ')}, one root, every parent present` });
 
   // 4. logs: every service of the trace logged lines with its trace id and one of its span ids.
@@ -150,7 +151,7 @@ function within(timestamp: number, range: TimeRange): boolean {
 }
 
 function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().slice(11, 19);
+  return `${new Date(seconds * 1000).toISOString().slice(11, 19)} UTC`;
 }
 
 function formatSeconds(seconds: number): string {

@@ -35,14 +35,14 @@
   for (const series of data.red) {
     const card = el('div', { class: 'chart', 'data-service': series.service }, el('h3', {}, series.service, ' ', el('small', { text: series.service === data.incident.service ? '(incident target)' : '' })));
     charts.append(card);
-    const marker = data.exemplar && data.exemplar.seriesLabels.job === series.service ? data.exemplar : undefined;
-    const dots = series.service === (data.exemplar && data.exemplar.seriesLabels.job) ? data.exemplars : [];
+    const marker = data.exemplar?.seriesLabels.job === series.service ? data.exemplar : undefined;
+    const dots = series.service === data.exemplar?.seriesLabels.job ? data.exemplars : [];
     const width = Math.max(320, card.clientWidth || 540);
     const options = {
       width,
       height: 220,
       legend: { show: true },
-      scales: { x: { time: true }, rps: {}, ms: { range: (_u, min, max) => [0, Math.max(10, max * 1.1)] }, pct: { range: [0, 100] } },
+      scales: { x: { time: true }, rps: {}, ms: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] }, pct: { range: [0, 100] } },
       axes: [
         { values: (_u, ticks) => ticks.map((t) => time(t)) },
         { scale: 'rps', label: 'req/s', size: 50 },
@@ -126,7 +126,7 @@
     const services = [...new Set(data.waterfall.map((row) => row.service))];
     traceBody.append(
       el('p', { class: 'hint', text: `trace ${data.traceId}: ${data.waterfall.length} spans across ${services.join(' → ')}, ${ms(total)}. Click a span for its attributes; ★ marks local roots (the spans profiles are labelled with).` }),
-      el('div', { class: 'legend' }, ...services.map((service) => el('span', {}, el('i', { style: `background:${serviceColor(service)}` }), service))),
+      el('div', { class: 'legend' }, ...services.map((service) => el('span', { class: 'legend-item' }, el('i', { style: `background:${serviceColor(service)}` }), service))),
     );
     const waterfall = el('div', { class: 'waterfall' });
     for (const row of data.waterfall) {
@@ -180,7 +180,7 @@
     profileBody.append(el('p', { class: 'hint', text: f.labelled ? `Samples of ${f.service} labelled span_id=${f.spanId} ("${f.spanName}"): ${ms(f.totalMs)} of wall time. Click a frame to zoom.` : `Click a frame to zoom.` }));
     const container = el('div', { id: 'flame' });
     profileBody.append(container);
-    const chart = flamegraph.default().width(Math.max(400, container.clientWidth || 1100)).cellHeight(18).transitionDuration(0).minFrameSize(2).title('');
+    const chart = flamegraph.default().width(Math.max(400, container.clientWidth || 1100)).cellHeight(16).inverted(true).transitionDuration(0).minFrameSize(2).title('');
     d3.select(container).datum(f.tree).call(chart);
   } else profileBody.append(el('p', { class: 'empty', text: 'No profile was uploaded for the services of this trace.' }));
 })();

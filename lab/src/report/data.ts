@@ -5,6 +5,7 @@ import { orderedTree } from '../correlation/trace-tree.ts';
 import type { Exemplar, LinkResult, TimeRange } from '../correlation/types.ts';
 import type { WalkResult } from '../correlation/walk.ts';
 import type { MetricsSource, RedSeries } from '../metrics/source.ts';
+import { REPO_ROOT } from '../services.ts';
 
 export interface WaterfallRow {
   spanId: string;
@@ -67,7 +68,8 @@ export async function reportData(input: ReportInput): Promise<ReportData> {
   const entry = walk.exemplar?.seriesLabels['job'] ?? input.services[0]!;
   const exemplars = await input.metrics.exemplars(`http_server_request_duration_seconds_bucket{job="${entry}"}`, input.range);
   const trace = walk.trace ?? [];
-  const traceStart = trace.reduce((min, span) => (span.startTimeUnixNano < min ? span.startTimeUnixNano : min), trace[0]?.startTimeUnixNano ?? 0n);
+  let traceStart = trace[0]?.startTimeUnixNano ?? 0n;
+  for (const span of trace) if (span.startTimeUnixNano < traceStart) traceStart = span.startTimeUnixNano;
   const localRoots = new Set(walk.localRoots.map((span) => span.spanId));
   const waterfall = orderedTree(trace).map(({ span, depth }) => ({
     spanId: span.spanId,
@@ -114,16 +116,30 @@ export async function reportData(input: ReportInput): Promise<ReportData> {
   };
 }
 
-/** The flamegraph of the heaviest profiled local-root span; without span samples, the service's whole profile. */
+/** A frame name a person can read: no repository or pnpm store prefix, no file:// scheme. */
+export function readableFrame(name: string, repoRoot = REPO_ROOT): string {
+  const path = name.replace(/^file:\/\//, '');
+  const withoutStore = path.replace(/^.*\/node_modules\/\.pnpm\/[^/]+\/node_modules\//, '').replace(/^.*\/node_modules\//, '');
+  return withoutStore.startsWith(repoRoot) ? withoutStore.slice(repoRoot.length) : withoutStore;
+}
+
+function readableTree(node: FlameNode): FlameNode {
+  return { name: readableFrame(node.name), value: node.value, children: node.children.map(readableTree) };
+}
+
+/**
+ * The flamegraph of the incident service's profiled local-root span (the slow one), else the heaviest profiled one;
+ * without span samples, the whole profile of the slowest local root's service.
+ */
 function flameOf(input: ReportInput, walk: WalkResult): Pick<ReportData, 'flame'> {
-  const profiled = walk.profiles[0];
+  const profiled = walk.profiles.find((profile) => profile.serviceName === input.incident.service) ?? walk.profiles[0];
   if (profiled) {
-    const tree = input.backends.flame(profiled.serviceName, profiled.spanId, `${profiled.serviceName}: ${profiled.spanName}`);
+    const tree = readableTree(input.backends.flame(profiled.serviceName, profiled.spanId, `${profiled.serviceName}: ${profiled.spanName}`));
     return { flame: { service: profiled.serviceName, spanId: profiled.spanId, spanName: profiled.spanName, totalMs: tree.value / 1e6, labelled: true, tree } };
   }
   const slowest = walk.localRoots.toSorted((a, b) => Number(b.endTimeUnixNano - b.startTimeUnixNano - (a.endTimeUnixNano - a.startTimeUnixNano)))[0];
   const service = slowest?.serviceName ?? input.incident.service ?? input.services[0]!;
-  const tree = input.backends.flame(service, undefined, `${service}: whole profile`);
+  const tree = readableTree(input.backends.flame(service, undefined, `${service}: whole profile`));
   if (tree.value === 0) return {};
   return { flame: { service, spanName: slowest?.name ?? service, totalMs: tree.value / 1e6, labelled: false, tree } };
 }

@@ -13,7 +13,7 @@ export interface EndpointThreshold {
 /** Characters k6 cannot take inside a threshold's `{tag:value}` filter. */
 const UNSAFE_TAG_VALUE = /[,{}]/;
 
-export function endpointThresholds(journeys: readonly Journey<any>[]): EndpointThreshold[] {
+export function endpointThresholds<State>(journeys: readonly Journey<State>[]): EndpointThreshold[] {
   const byEndpoint = new Map<string, EndpointThreshold>();
   for (const journey of journeys) {
     for (const step of journey.steps) {
@@ -32,7 +32,7 @@ export function endpointThresholds(journeys: readonly Journey<any>[]): EndpointT
 }
 
 /** k6 `options.thresholds`: latency and error rate per endpoint tag, plus checks overall. */
-export function k6Thresholds(journeys: readonly Journey<any>[], minCheckRate = 0.95): Record<string, string[]> {
+export function k6Thresholds<State>(journeys: readonly Journey<State>[], minCheckRate = 0.95): Record<string, string[]> {
   const thresholds: Record<string, string[]> = { checks: [`rate>${minCheckRate}`] };
   for (const { endpoint, p95Ms, maxErrorRate } of endpointThresholds(journeys)) {
     thresholds[`http_req_duration{endpoint:${endpoint}}`] = [`p(95)<${p95Ms}`];

@@ -130,12 +130,12 @@ const schema = (createRequire(import.meta.url)('otlp-proto-schema/build/src/gene
 const DEFAULT_MAX_ITEMS = 100_000;
 const DEFAULT_MAX_BODY_BYTES = 16 << 20;
 
-function hex(id: Id | undefined): string {
-  if (id === undefined) return '';
+function hex(id: Id | null | undefined): string {
+  if (id === undefined || id === null) return '';
   return typeof id === 'string' ? id.toLowerCase() : Buffer.from(id).toString('hex');
 }
 
-function int64(value: Int64 | undefined): bigint {
+function int64(value: Int64 | null | undefined): bigint {
   if (value === undefined || value === null) return 0n;
   return BigInt(typeof value === 'object' ? value.toString() : value);
 }

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { instrumentDatabase } from '@lab/telemetry/sqlite';
 
 export interface DatabaseOptions {
   /** DATA_DIR; created when missing. */
@@ -21,7 +22,8 @@ export function openDatabase(options: DatabaseOptions): DatabaseSync {
   const db = new DatabaseSync(join(options.dataDir, options.file));
   // WAL lets readers run during a write; busy_timeout waits for a lock instead of failing at once.
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-  return db;
+  // Every statement from here on is a client span (`SELECT products`) and a db_client_operation_duration sample.
+  return instrumentDatabase(db, { name: options.name });
 }
 
 /** Runs `work` in one IMMEDIATE transaction (write lock taken up front): all or nothing. */

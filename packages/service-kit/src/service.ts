@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Telemetry } from '@lab/telemetry';
 import express, { type RequestHandler, Router } from 'express';
-import { drainServer } from './drain.ts';
+import { drainer } from './drain.ts';
 import { ConfigError, integerFromEnv, portFromEnv } from './env.ts';
 import { installErrorHandling } from './errors.ts';
 import { createAdminApp } from './faults/admin.ts';
@@ -16,8 +16,8 @@ import { installHealth, type ReadinessCheck } from './health.ts';
 
 export interface ServiceOptions {
   telemetry: Telemetry;
-  /** Adds the service's routes; every route it adds runs fault injection first (after routing, so metrics and
-   * spans of injected errors carry the route template). */
+  /** Adds the service's routes with router.get/post/put/patch/delete; each such route runs fault injection first
+   * (after routing, so metrics and spans of injected errors carry the route template). */
   routes: (router: Router) => void;
   /** Port when PORT is unset (conventions: gateway 8080, catalog 8081, ...). */
   defaultPort: number;
@@ -40,7 +40,8 @@ export interface RunningService {
   faults: FaultEngine;
 }
 
-const DEFAULT_DRAIN_MS = 10_000;
+// Fits the telemetry shutdown deadline (default 5 s, of which 1 s is kept for flushing).
+const DEFAULT_DRAIN_MS = 4000;
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { telemetry } = options;
@@ -70,6 +71,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const adminHost = config.adminToken ? config.host : '127.0.0.1';
   const server = await listen(app, config.port, config.host);
   const adminServer = await listen(createAdminApp(faults, config.adminToken, logger), config.adminPort, adminHost);
+  const drainPublic = drainer(server);
+  const drainAdmin = drainer(adminServer);
   const port = (server.address() as AddressInfo).port;
   const adminPort = (adminServer.address() as AddressInfo).port;
   if (!config.adminToken) {
@@ -80,7 +83,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   telemetry.onShutdown(async () => {
     draining = true;
     logger.info('draining in-flight requests');
-    await Promise.all([drainServer(server, config.drainMs), drainServer(adminServer, config.drainMs)]);
+    await Promise.all([drainPublic(config.drainMs), drainAdmin(config.drainMs)]);
     await options.onClose?.();
     logger.info('drained');
   });
@@ -102,7 +105,7 @@ function readConfig(env: NodeJS.ProcessEnv, options: ServiceOptions) {
 /** For a main module's top level: logs why the service could not start (config errors without a stack) and exits. */
 export async function exitOnStartupFailure(telemetry: Telemetry, error: unknown): Promise<never> {
   if (error instanceof ConfigError || error instanceof FaultConfigError) {
-    telemetry.logger.fatal({ err: { type: error.name, message: error.message } }, `invalid configuration: ${error.message}`);
+    telemetry.logger.fatal(`invalid configuration: ${error.message}`);
   } else {
     telemetry.logger.fatal({ err: error }, 'service failed to start');
   }

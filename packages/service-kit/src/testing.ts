@@ -20,7 +20,7 @@ export interface ServiceProcess {
   adminUrl: string;
   port: number;
   adminPort: number;
-  /** Every JSON line the service wrote to stdout so far (a live array). */
+  /** The JSON lines the service wrote to stdout so far (a live array, capped by `maxLogLines`). */
   logs: LogLine[];
   /** Non-JSON stdout lines and stderr, for diagnosing failures. */
   output: string[];
@@ -43,6 +43,8 @@ export interface ServiceProcessOptions {
   adminToken?: string;
   /** How long to wait for the "listening" line; default 20 s. */
   startTimeoutMs?: number;
+  /** Log lines kept in `logs` (oldest dropped first), so long runs do not grow without bound; default 100 000. */
+  maxLogLines?: number;
 }
 
 const servicesDir = fileURLToPath(new URL('../../../services/', import.meta.url));
@@ -80,12 +82,15 @@ export async function startServiceProcess(name: ServiceName, options: ServicePro
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
+  const maxLogLines = options.maxLogLines ?? 100_000;
   const output: string[] = [];
   const listeners = new Set<() => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const parsed = parseJsonLine(line);
     if (parsed) logs.push(parsed);
     else output.push(line);
+    if (logs.length > maxLogLines) logs.splice(0, logs.length - maxLogLines);
+    if (output.length > maxLogLines) output.splice(0, output.length - maxLogLines);
     for (const listener of listeners) listener();
   });
   createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));

@@ -51,6 +51,8 @@ export interface TelemetryConfig {
   logs: {
     exporter: 'otlp' | 'none';
     otlp: OtlpTarget;
+    /** OTEL_BLRP_SCHEDULE_DELAY: delay between two log exports. */
+    scheduleDelayMs: number;
     level: string;
     accessLog: boolean;
     redact: string[];
@@ -186,6 +188,16 @@ class EnvReader {
       }
     }
     return result;
+  }
+
+  /** A comma-separated list (empty entries dropped); undefined when unset. */
+  list(name: string): string[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    return value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
   }
 
   /** Milliseconds as an integer, or a duration with unit: 500ms, 15s, 2m. */
@@ -333,12 +345,13 @@ export function loadConfig(options: TelemetryOptions = {}, env: Env = process.en
         scheduledDelayMillis: reader.integer('OTEL_BSP_SCHEDULE_DELAY', 5000, 0),
         exportTimeoutMillis: reader.integer('OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1),
       },
-      ignorePaths: tracing.ignorePaths ?? DEFAULT_IGNORE_PATHS,
-      instrumentations: tracing.instrumentations ?? [],
+      ignorePaths: tracing.ignorePaths ?? reader.list('LAB_TELEMETRY_IGNORE_PATHS') ?? DEFAULT_IGNORE_PATHS,
+      instrumentations: tracing.instrumentations ?? reader.list('LAB_TELEMETRY_INSTRUMENTATIONS') ?? [],
     },
     logs: {
       exporter: reader.oneOf<'otlp' | 'none'>('OTEL_LOGS_EXPORTER', ['otlp', 'none'], 'none'),
       otlp: readOtlpTarget(reader, 'logs', {}),
+      scheduleDelayMs: reader.integer('OTEL_BLRP_SCHEDULE_DELAY', 1000, 0),
       level: options.logging?.level ?? reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       accessLog: options.logging?.accessLog ?? reader.boolean('LAB_TELEMETRY_ACCESS_LOG', true),
       redact: [...DEFAULT_REDACT_PATHS, ...(options.logging?.redact ?? [])],

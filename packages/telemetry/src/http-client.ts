@@ -36,19 +36,15 @@ export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics): Htt
     if (isTracingSuppressed(active)) return undefined;
     const normalized = normalizeMethod(method);
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const span = tracer.startSpan(
-      normalized,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'http.request.method': normalized,
-          'server.address': url.hostname,
-          'server.port': port,
-          'url.full': `${url.origin}${url.pathname}`,
-        },
-      },
-      active,
-    );
+    const span = tracer.startSpan(normalized, { kind: SpanKind.CLIENT }, active);
+    if (span.isRecording()) {
+      span.setAttributes({
+        'http.request.method': normalized,
+        'server.address': url.hostname,
+        'server.port': port,
+        'url.full': `${url.origin}${url.pathname}`,
+      });
+    }
     propagation.inject(trace.setSpan(active, span), undefined, { set: (_carrier, name, value) => inject(name, value) });
     return { span, startedAt: performance.now(), method: normalized, serverAddress: url.hostname, status: 0 };
   }
@@ -73,6 +69,15 @@ export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics): Htt
     );
   }
 
+  /** Ends the span of `request` once (its state is removed), with the response status if one came. */
+  function endRequest<K extends object>(states: WeakMap<K, ClientState>, request: K, error: Error | undefined, status?: number): void {
+    const state = states.get(request);
+    if (!state) return;
+    states.delete(request);
+    if (status !== undefined) state.status = status;
+    end(state, error);
+  }
+
   const subscriptions: Array<[string, (message: unknown) => void]> = [
     [
       // `created` runs before the headers are sent (unlike `start`), so trace headers can still be set.
@@ -91,21 +96,14 @@ export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics): Htt
       'http.client.response.finish',
       (message) => {
         const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-        const state = httpStates.get(request);
-        if (!state) return;
-        httpStates.delete(request);
-        state.status = response.statusCode ?? 0;
-        end(state, undefined);
+        endRequest(httpStates, request, undefined, response.statusCode);
       },
     ],
     [
       'http.client.request.error',
       (message) => {
         const { request, error } = message as { request: ClientRequest; error: Error };
-        const state = httpStates.get(request);
-        if (!state) return;
-        httpStates.delete(request);
-        end(state, error);
+        endRequest(httpStates, request, error);
       },
     ],
     [
@@ -134,20 +132,14 @@ export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics): Htt
       'undici:request:trailers',
       (message) => {
         const { request } = message as { request: UndiciRequest };
-        const state = undiciStates.get(request);
-        if (!state) return;
-        undiciStates.delete(request);
-        end(state, undefined);
+        endRequest(undiciStates, request, undefined);
       },
     ],
     [
       'undici:request:error',
       (message) => {
         const { request, error } = message as { request: UndiciRequest; error: Error };
-        const state = undiciStates.get(request);
-        if (!state) return;
-        undiciStates.delete(request);
-        end(state, error);
+        endRequest(undiciStates, request, error);
       },
     ],
   ];

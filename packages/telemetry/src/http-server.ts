@@ -3,7 +3,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { type Attributes, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { TelemetryConfig } from './config.ts';
 import type { AlsContextManager } from './context.ts';
@@ -15,6 +15,8 @@ import type { ProfilingHooks } from './profiling/contract.ts';
 export interface HttpServerInstrumentation {
   /** Profiling hooks, set once profiling has started. */
   profiling: ProfilingHooks | undefined;
+  /** Stops accepting connections on every server that served a request and waits for in-flight requests. */
+  drainServers(): Promise<void>;
   stop(): void;
 }
 
@@ -23,7 +25,8 @@ export interface HttpServerDependencies {
   tracer: Tracer;
   contextManager: AlsContextManager;
   metrics: CoreMetrics;
-  logger: Logger;
+  /** Logger of the access lines (see logging.ts). */
+  accessLogger: Logger;
   /** Serves the metrics page on the application's servers (absent when metrics have their own port). */
   serveMetrics: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   /** Servers whose requests are never instrumented (the telemetry's own metrics server). */
@@ -32,11 +35,12 @@ export interface HttpServerDependencies {
 
 interface RequestState {
   span: Span;
-  context: Context;
   startedAt: number;
   method: string;
   sampled: boolean;
   finished: boolean;
+  /** Baggage lab.run_id of the request, if any. */
+  runId: string | undefined;
 }
 
 const kState = Symbol('lab.telemetry.request');
@@ -55,16 +59,50 @@ export function routeTemplate(request: InstrumentedRequest): string | undefined 
   return template === '' ? '/' : template;
 }
 
-export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerInstrumentation {
-  const { config, tracer, contextManager, metrics, logger, serveMetrics, ignoredServers } = deps;
-  const ignorePaths = new Set([...config.traces.ignorePaths, config.metrics.path]);
-  const wrappedServers = new WeakSet<Server>();
-  const profilingOn = config.profiling !== undefined;
-  const instrumentation: HttpServerInstrumentation = { profiling: undefined, stop };
+function requestAttributes(request: IncomingMessage, socket: Socket, method: string, path: string, runId: string | undefined): Attributes {
+  const encrypted = (socket as Socket & { encrypted?: boolean }).encrypted === true;
+  const host = parseHost(request.headers.host, encrypted ? 443 : 80);
+  const attributes: Attributes = {
+    'http.request.method': method,
+    'url.path': path,
+    'url.scheme': encrypted ? 'https' : 'http',
+    'server.address': host.address,
+    'server.port': host.port,
+    'network.protocol.version': request.httpVersion,
+  };
+  if (method === '_OTHER') attributes['http.request.method_original'] = request.method ?? '';
+  if (socket.remoteAddress) attributes['client.address'] = socket.remoteAddress;
+  const userAgent = request.headers['user-agent'];
+  if (userAgent) attributes['user_agent.original'] = userAgent;
+  if (runId !== undefined) attributes['lab.run_id'] = runId;
+  return attributes;
+}
 
-  function interceptMetricsPath(server: Server): void {
-    if (!serveMetrics || wrappedServers.has(server)) return;
-    wrappedServers.add(server);
+export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerInstrumentation {
+  const { config, tracer, contextManager, metrics, accessLogger, serveMetrics, ignoredServers } = deps;
+  const ignorePaths = new Set([...config.traces.ignorePaths, config.metrics.path]);
+  const seenServers = new Set<Server>();
+  const profilingOn = config.profiling !== undefined;
+  const instrumentation: HttpServerInstrumentation = { profiling: undefined, drainServers, stop };
+
+  function drainServers(): Promise<void> {
+    const closing = [...seenServers].map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    return Promise.all(closing).then(() => undefined);
+  }
+
+  function onFirstRequest(server: Server): void {
+    seenServers.add(server);
+    if (serveMetrics) interceptMetricsPath(server, serveMetrics);
+  }
+
+  function interceptMetricsPath(server: Server, serveMetrics: NonNullable<HttpServerDependencies['serveMetrics']>): void {
     const emit = server.emit;
     server.emit = function emitWithMetrics(this: Server, event: string, request: IncomingMessage, response: ServerResponse) {
       if (event === 'request' && request.method === 'GET' && pathOf(request.url) === config.metrics.path) {
@@ -84,34 +122,21 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
       server: Server;
     };
     if (ignoredServers.has(server)) return;
-    interceptMetricsPath(server);
+    if (!seenServers.has(server)) onFirstRequest(server);
     const path = pathOf(request.url);
     if (ignorePaths.has(path)) return;
 
     const method = normalizeMethod(request.method);
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-    const encrypted = (socket as Socket & { encrypted?: boolean }).encrypted === true;
-    const host = parseHost(request.headers.host, encrypted ? 443 : 80);
-    const attributes: Record<string, string | number> = {
-      'http.request.method': method,
-      'url.path': path,
-      'url.scheme': encrypted ? 'https' : 'http',
-      'server.address': host.address,
-      'server.port': host.port,
-      'network.protocol.version': request.httpVersion,
-    };
-    if (method === '_OTHER') attributes['http.request.method_original'] = request.method ?? '';
-    if (socket.remoteAddress) attributes['client.address'] = socket.remoteAddress;
-    const userAgent = request.headers['user-agent'];
-    if (userAgent) attributes['user_agent.original'] = userAgent;
     const runId = propagation.getBaggage(parent)?.getEntry(RUN_ID_BAGGAGE_KEY)?.value;
-    if (runId !== undefined) attributes['lab.run_id'] = runId;
-
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+    // Attributes are set after creation, and only on recording spans: startSpan would validate them twice (none of
+    // our samplers reads them).
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) span.setAttributes(requestAttributes(request, socket, method, path, runId));
     const spanContext = span.spanContext();
     const sampled = (spanContext.traceFlags & 1) === 1;
     const spanCtx = trace.setSpan(parent, span);
-    const state: RequestState = { span, context: spanCtx, startedAt: performance.now(), method, sampled, finished: false };
+    const state: RequestState = { span, startedAt: performance.now(), method, sampled, finished: false, runId };
     request[kState] = state;
     // The handler runs right after this publish, in this synchronous run: it and its continuations see the span.
     contextManager.enterWith(spanCtx);
@@ -169,13 +194,17 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
 
   function accessLog(state: RequestState, route: string, status: number, seconds: number, aborted: boolean): void {
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    if (!logger.isLevelEnabled(level)) return;
-    // The finish event fires outside the request's context: log in it so the trace fields are the request's.
-    contextManager.with(state.context, () => {
-      const fields: Record<string, unknown> = { method: state.method, route, status, duration_ms: Math.round(seconds * 1e6) / 1e3 };
-      if (aborted) fields.aborted = true;
-      logger[level](fields, 'request completed');
-    });
+    if (!accessLogger.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = { method: state.method, route, status, duration_ms: Math.round(seconds * 1e6) / 1e3 };
+    const spanContext = state.span.spanContext();
+    if (trace.isSpanContextValid(spanContext)) {
+      fields.trace_id = spanContext.traceId;
+      fields.span_id = spanContext.spanId;
+      fields.trace_flags = `0${spanContext.traceFlags.toString(16)}`;
+    }
+    if (state.runId !== undefined) fields.run_id = state.runId;
+    if (aborted) fields.aborted = true;
+    accessLogger[level](fields, 'request completed');
   }
 
   diagnosticsChannel.subscribe('http.server.request.start', onRequestStart);

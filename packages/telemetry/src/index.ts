@@ -7,12 +7,15 @@
 // loaded before this module's body runs).
 import { createRequire, enableCompileCache } from 'node:module';
 import { hookPino } from './pino-hook.ts';
+import type * as SharedApi from './shared-otel-api.ts';
 import type * as Implementation from './telemetry.ts';
 
 if (process.env.LAB_TELEMETRY_COMPILE_CACHE !== 'false') enableCompileCache();
 // Before anything loads pino: the application's own imports of it are evaluated after this module.
 hookPino();
-const implementation = createRequire(import.meta.url)('./telemetry.ts') as typeof Implementation;
+const requireHere = createRequire(import.meta.url);
+(requireHere('./shared-otel-api.ts') as typeof SharedApi).shareOtelApiWithPromClient();
+const implementation = requireHere('./telemetry.ts') as typeof Implementation;
 
 export type { MetricsHelpers, Telemetry, TelemetryOptions } from './types.ts';
 

@@ -1,7 +1,7 @@
 // The handle's pino logger: JSON lines on stdout with ISO time, level label, service name, redaction, and the active
 // span's ids (plus the load test's run id from baggage) through a mixin that costs one context lookup per line.
 import { context, propagation, trace } from '@opentelemetry/api';
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { TelemetryConfig } from './config.ts';
 
 export const RUN_ID_BAGGAGE_KEY = 'lab.run_id';
@@ -28,16 +28,35 @@ export function activeTraceFields(): TraceFields {
   return fields;
 }
 
-export function createLogger(config: TelemetryConfig, destination?: pino.DestinationStream): Logger {
-  return pino(
-    {
-      level: config.logs.level,
-      base: { service: config.serviceName },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: config.logs.redact, censor: '[Redacted]' },
-      mixin: activeTraceFields,
-    },
-    destination ?? pino.destination({ fd: 1, sync: false }),
-  );
+export interface Loggers {
+  /** The handle's logger: redaction on, trace fields from the active context. */
+  logger: Logger;
+  /**
+   * For the access log only: same destination and format, but no redaction (its fields are fixed and safe) and no
+   * mixin (the caller passes the trace fields): redacting costs more than the rest of a request's telemetry.
+   */
+  accessLogger: Logger;
+}
+
+/** JSON lines to stdout, and to `copyTo` too when given (the OTLP log export). */
+export function createLoggers(config: TelemetryConfig, copyTo?: pino.DestinationStream): Loggers {
+  // Lines are written in batches of up to 4 KiB, and at least every 100 ms: one write per line (the access log
+  // writes one per request) cost more than the rest of a request's telemetry. pino flushes it on exit.
+  const stdout = pino.destination({ fd: 1, sync: false, minLength: 4096, periodicFlush: 100 });
+  const destination = copyTo
+    ? pino.multistream([
+        { level: 'trace', stream: stdout },
+        { level: 'trace', stream: copyTo },
+      ])
+    : stdout;
+  const common: LoggerOptions = {
+    level: config.logs.level,
+    base: { service: config.serviceName },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  return {
+    logger: pino({ ...common, redact: { paths: config.logs.redact, censor: '[Redacted]' }, mixin: activeTraceFields }, destination),
+    accessLogger: pino(common, destination),
+  };
 }

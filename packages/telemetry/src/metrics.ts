@@ -2,18 +2,16 @@
 // guard and the helpers for custom metrics. One registry, rendered as OpenMetrics or classic text per scrape.
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
+import { type ExemplarLabels, ExemplarHistogram } from './histogram.ts';
 import type { MetricsHelpers } from './types.ts';
 
 /** Seconds; the buckets of every duration histogram (conventions.md). */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 export const UNMATCHED_ROUTE = '/*';
 
-export type Exemplar = { trace_id: string; span_id: string };
-type Labels<T extends string> = Record<T, string>;
-
 /** A histogram whose label sets are capped: past the cap, new label sets are dropped and counted. */
 export interface GuardedHistogram<T extends string> {
-  observe(labels: Labels<T>, seconds: number, exemplar: Exemplar | undefined): void;
+  observe(labels: Record<T, string>, seconds: number, exemplar: ExemplarLabels | undefined): void;
 }
 
 export interface CoreMetrics {
@@ -41,22 +39,15 @@ export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
   });
 
   function guardedHistogram<T extends string>(name: string, help: string, labelNames: T[]): GuardedHistogram<T> {
-    const histogram = new Histogram<T>({ name, help, labelNames, buckets: DURATION_BUCKETS, enableExemplars: true, registers: [registry] });
-    const seen = new Set<string>();
-    return {
-      observe(labels, seconds, exemplar) {
-        let key = '';
-        for (const name of labelNames) key += `${labels[name]}\u0000`;
-        if (!seen.has(key)) {
-          if (seen.size >= maxSeriesPerMetric) {
-            seriesDropped.inc({ metric: name });
-            return;
-          }
-          seen.add(key);
-        }
-        histogram.observe({ labels, value: seconds, exemplarLabels: exemplar ?? {} } as never);
-      },
-    };
+    return new ExemplarHistogram<T>({
+      name,
+      help,
+      labelNames,
+      buckets: DURATION_BUCKETS,
+      registry,
+      maxSeries: maxSeriesPerMetric,
+      onSeriesDropped: (metric) => seriesDropped.inc({ metric }),
+    });
   }
 
   const helpers: MetricsHelpers = {

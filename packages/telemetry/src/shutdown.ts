@@ -23,10 +23,11 @@ export function createShutdown(options: { timeoutMs: number; handleSignals: bool
   async function run(): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const remaining = () => Math.max(0, deadline - Date.now());
-    // Close hooks share the first part of the deadline; flushing always gets the rest.
+    // Close hooks get the deadline minus a reserve (half of it, at most 1 s) that flushing always keeps.
+    const flushReserveMs = Math.min(1000, timeoutMs / 2);
     await withDeadline(
       Promise.all(hooks.map((hook) => Promise.resolve().then(hook).catch((error: unknown) => logger.error({ err: error }, 'shutdown hook failed')))),
-      remaining(),
+      remaining() - flushReserveMs,
     );
     await withDeadline(Promise.all(flushers.map((flush) => flush(remaining()))), remaining());
     logger.flush();

@@ -4,14 +4,16 @@ import { context, DiagLogLevel, diag, trace } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { loadConfig, type TelemetryConfig } from './config.ts';
 import { AlsContextManager } from './context.ts';
-import { createThrottledReporter } from './errors.ts';
+import { createThrottledReporter, type ReportLevel } from './errors.ts';
 import { instrumentHttpClients } from './http-client.ts';
 import { instrumentHttpServer } from './http-server.ts';
-import { activeTraceFields, createLogger } from './logging.ts';
-import { createMetrics } from './metrics.ts';
+import { startLogExport } from './log-export.ts';
+import { activeTraceFields, createLoggers } from './logging.ts';
+import { type CoreMetrics, createMetrics } from './metrics.ts';
 import { createMetricsHandler, startMetricsServer } from './metrics-endpoint.ts';
 import { setTraceFields } from './pino-hook.ts';
 import { loadProfiling } from './profiling-loader.ts';
+import { loadOptInInstrumentations } from './opt-in-instrumentations.ts';
 import { buildResourceAttributes, profileTags } from './resource.ts';
 import { startRuntimeMetrics } from './runtime-metrics.ts';
 import { createShutdown } from './shutdown.ts';
@@ -31,6 +33,12 @@ const DIAG_LEVELS: Record<TelemetryConfig['diagLevel'], DiagLogLevel> = {
 };
 
 let handle: Telemetry | undefined;
+let metricsOfHandle: CoreMetrics | undefined;
+
+/** The built-in instruments once init() ran (used by the opt-in instrumentations such as ./sqlite.ts). */
+export function coreMetrics(): CoreMetrics | undefined {
+  return metricsOfHandle;
+}
 
 /** The handle of the first init() call, if any. */
 export function getTelemetry(): Telemetry | undefined {
@@ -45,7 +53,19 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   if (handle) return handle;
   const config = loadConfig(options);
   setTraceFields(activeTraceFields);
-  const logger = createLogger(config);
+  const resourceAttributes = buildResourceAttributes(config);
+  const metrics = createMetrics(config.metrics.maxSeriesPerMetric);
+  metricsOfHandle = metrics;
+  // Log export failures are reported through the logger it feeds: bound once both exist.
+  let reportLogExportFailure: (error: unknown) => void = () => {};
+  const logExport =
+    config.logs.exporter === 'otlp'
+      ? startLogExport(config.logs.otlp, config.logs.scheduleDelayMs, resourceAttributes, (error) => {
+          metrics.exportFailures.inc({ signal: 'logs' });
+          reportLogExportFailure(error);
+        })
+      : undefined;
+  const { logger, accessLogger } = createLoggers(config, logExport?.stream);
   for (const warning of config.warnings) {
     logger.warn(
       { variable: warning.variable, value: warning.value, accepted: warning.accepted, default: warning.default },
@@ -53,14 +73,17 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     );
   }
   const reporter = createThrottledReporter(logger, config.errorLogIntervalMs);
+  reportLogExportFailure = (error) => reporter.report('logs export', error);
   setGlobalErrorHandler((error) => reporter.report('opentelemetry sdk', error));
   if (config.diagLevel !== 'none') {
-    const diagLog = (message: string, ...args: unknown[]) => reporter.report(`diag: ${message}`, [message, ...args].join(' '));
-    diag.setLogger({ error: diagLog, warn: diagLog, info: diagLog, debug: diagLog, verbose: diagLog }, DIAG_LEVELS[config.diagLevel]);
+    const diagAt = (level: ReportLevel) => (message: string, ...args: unknown[]) =>
+      reporter.report(`opentelemetry diag: ${message.slice(0, 80)}`, [message, ...args].map(String).join(' '), level);
+    diag.setLogger(
+      { error: diagAt('error'), warn: diagAt('warn'), info: diagAt('info'), debug: diagAt('debug'), verbose: diagAt('debug') },
+      DIAG_LEVELS[config.diagLevel],
+    );
   }
 
-  const resourceAttributes = buildResourceAttributes(config);
-  const metrics = createMetrics(config.metrics.maxSeriesPerMetric);
   startRuntimeMetrics(metrics.registry);
   const contextManager = new AlsContextManager();
   context.setGlobalContextManager(contextManager);
@@ -79,14 +102,18 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     tracer,
     contextManager,
     metrics,
-    logger,
+    accessLogger,
     serveMetrics: config.metrics.port === undefined ? metricsHandler : undefined,
     ignoredServers,
   });
   instrumentHttpClients(tracer, metrics);
+  if (!config.disabled) loadOptInInstrumentations(config.traces.instrumentations, logger);
 
   const shutdown = createShutdown({ timeoutMs: config.shutdownTimeoutMs, handleSignals: config.handleSignals, logger });
+  // Zero-code services register no close hook: drain the servers we have seen serving (a no-op for closed ones).
+  shutdown.onShutdown(() => server.drainServers());
   if (tracing) shutdown.addFlusher((remainingMs) => tracing.shutdown(remainingMs));
+  if (logExport) shutdown.addFlusher((remainingMs) => logExport.shutdown(remainingMs));
   if (config.profiling) {
     const profiling = loadProfiling({ ...config.profiling, tags: profileTags(resourceAttributes) }, metrics.registry, logger);
     profiling.then((hooks) => {

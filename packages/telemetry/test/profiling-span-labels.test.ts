@@ -2,6 +2,8 @@
 // receiver, which decodes the pprof. Concurrent CPU-heavy and idle requests must come back as samples labelled with
 // exactly the span ids the service exported over OTLP, each function under the span that ran it.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { OtlpReceiver, PyroscopeReceiver, type PyroscopeSample, type ReceivedProfile, type ReceivedSpan } from '@lab/receiver';
 import { killService, type ProfiledService, startProfiledService } from './fixtures/profiling-harness.ts';
@@ -9,15 +11,33 @@ import { killService, type ProfiledService, startProfiledService } from './fixtu
 const CPU_FUNCTION = 'burnCpuInsideRequest';
 const ROUNDS = 6;
 const WAIT_MS = 20_000;
+const LARGE_BODY = JSON.stringify({ ms: 30, padding: 'x'.repeat(200_000) });
+const spanIdOf = async (response: Response) => ((await response.json()) as { spanId: string }).spanId;
+
+/**
+ * One TCP write with a sampled request and two unsampled CPU-heavy ones: the server parses all three in one
+ * synchronous run, where a context entered for the first could leak into the next two.
+ */
+async function pipelineSampledThenUnsampled(url: string): Promise<void> {
+  const request = (path: string, flags: string, last = false) =>
+    `GET ${path} HTTP/1.1\r\nHost: app\r\ntraceparent: 00-${'1'.repeat(32)}-${'2'.repeat(16)}-${flags}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  await once(socket, 'connect');
+  socket.end(request('/wait', '01') + request('/cpu-unsampled', '00') + request('/cpu-unsampled', '00', true));
+  socket.resume();
+  await once(socket, 'close');
+}
 
 let receiver: PyroscopeReceiver;
 let otlp: OtlpReceiver;
 let service: ProfiledService | undefined;
 let wallProfiles: ReceivedProfile[] = [];
+let heapProfiles: ReceivedProfile[] = [];
 let spans: ReceivedSpan[] = [];
-let cpuSpanIds: string[] = [];
-let waitSpanIds: string[] = [];
+const cpuSpanIds: string[] = [];
+const waitSpanIds: string[] = [];
 let exit: Awaited<ProfiledService['exited']>;
+let sigtermAt = 0;
 
 before(async () => {
   receiver = await PyroscopeReceiver.start();
@@ -28,9 +48,11 @@ before(async () => {
     K8S_NAMESPACE_NAME: 'lab',
     K8S_POD_NAME: 'profiled-app-0',
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '200',
     PYROSCOPE_SERVER_ADDRESS: receiver.url,
     PYROSCOPE_UPLOAD_INTERVAL: '1s',
+    PYROSCOPE_PROFILING_HEAP_ENABLED: 'true',
     PYROSCOPE_BASIC_AUTH_USER: 'lab-user',
     PYROSCOPE_BASIC_AUTH_PASSWORD: 'lab-secret',
     PYROSCOPE_TENANT_ID: 'lab-tenant',
@@ -39,16 +61,21 @@ before(async () => {
   // Profiling starts asynchronously after init(): the first profile marks it as running.
   await receiver.waitFor(() => true, WAIT_MS);
   for (let round = 0; round < ROUNDS; round++) {
-    const [cpu, wait] = await Promise.all([
-      fetch(`${url}/cpu`).then((response) => response.json() as Promise<{ spanId: string }>),
-      fetch(`${url}/wait`).then((response) => response.json() as Promise<{ spanId: string }>),
+    const [cpu, cpuAfterBody, wait] = await Promise.all([
+      fetch(`${url}/cpu`).then(spanIdOf),
+      // A body of several TCP reads: the handler runs after the request's own synchronous run.
+      fetch(`${url}/cpu-body`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: LARGE_BODY }).then(spanIdOf),
+      fetch(`${url}/wait`).then(spanIdOf),
     ]);
-    cpuSpanIds.push(cpu.spanId);
-    waitSpanIds.push(wait.spanId);
+    cpuSpanIds.push(cpu, cpuAfterBody);
+    waitSpanIds.push(wait);
   }
+  for (let connection = 0; connection < 3; connection++) await pipelineSampledThenUnsampled(url);
+  sigtermAt = Date.now();
   service.child.kill('SIGTERM');
   exit = await service.exited;
   wallProfiles = receiver.profiles().filter((profile) => profile.sampleTypes.some((type) => type.type === 'wall'));
+  heapProfiles = receiver.profiles().filter((profile) => profile.profileTypeIds.some((id) => id.startsWith('memory:')));
   spans = otlp.spans();
 });
 
@@ -89,6 +116,16 @@ test('the service uploads wall profiles with CPU time, named and tagged from the
   assert.ok(samples().length > 0, 'profiles have no samples');
 });
 
+test('the optional heap profile comes as Pyroscope memory profile types', () => {
+  assert.ok(heapProfiles.length > 0, 'no heap profile received');
+  assert.deepEqual(heapProfiles[0]!.profileTypeIds, [
+    'memory:inuse_objects:count:inuse_space:bytes',
+    'memory:inuse_space:bytes:inuse_space:bytes',
+  ]);
+  assert.equal(heapProfiles[0]!.appName, 'profiled-app');
+  assert.ok(heapProfiles.some((profile) => profile.samples.length > 0), 'heap profiles have no samples');
+});
+
 test('samples of span work carry span_id and span_name of spans the service exported', () => {
   const labelled = samples().filter((sample) => sample.labels.span_id !== undefined);
   assert.ok(labelled.length > 0, 'no sample has a span_id label');
@@ -109,18 +146,32 @@ test('the CPU-heavy function appears under the span that ran it, never under the
   assert.ok(cpuSamples.length > 0, `${CPU_FUNCTION} is in no stack`);
   for (const sample of cpuSamples) {
     assert.ok(cpuSpanIds.includes(sample.labels.span_id ?? ''), `a ${CPU_FUNCTION} sample has span_id ${sample.labels.span_id}`);
-    assert.ok(spanNames('GET /cpu').includes(sample.labels.span_name ?? ''), `span_name ${sample.labels.span_name}`);
+    const names = [...spanNames('GET /cpu'), ...spanNames('POST /cpu-body')];
+    assert.ok(names.includes(sample.labels.span_name ?? ''), `span_name ${sample.labels.span_name}`);
   }
   const labelledWithIdleSpan = samples().filter((sample) => waitSpanIds.includes(sample.labels.span_id ?? ''));
   assert.ok(!labelledWithIdleSpan.some(runsCpuFunction), `${CPU_FUNCTION} sampled under an idle request's span`);
   // Each CPU request crossed await, a timer and a fetch: its samples come from more than its first synchronous run.
   const cpuSamplesPerSpan = new Map<string, number>();
   for (const sample of cpuSamples) cpuSamplesPerSpan.set(sample.labels.span_id!, (cpuSamplesPerSpan.get(sample.labels.span_id!) ?? 0) + 1);
-  assert.ok(cpuSamplesPerSpan.size >= ROUNDS / 2, `only ${cpuSamplesPerSpan.size} of ${ROUNDS} CPU requests were sampled`);
+  assert.ok(cpuSamplesPerSpan.size >= ROUNDS, `only ${cpuSamplesPerSpan.size} of ${2 * ROUNDS} CPU requests were sampled`);
+  const postSpans = new Set(spans.filter((span) => span.name === 'POST /cpu-body').map((span) => span.spanId));
+  assert.ok(cpuSamples.some((sample) => postSpans.has(sample.labels.span_id ?? '')), 'no sample of the POST handler, run after its body arrived');
+});
+
+test('unsampled requests parsed right after a sampled one carry no span labels', () => {
+  const unsampled = samples().filter((sample) => sample.stack.some((name) => name.includes('burnCpuUnsampled')));
+  assert.ok(unsampled.length > 0, 'burnCpuUnsampled is in no stack');
+  assert.deepEqual(unsampled.filter((sample) => sample.labels.span_id !== undefined), []);
+});
+
+test("the profiler's own uploads are not traced", () => {
+  assert.ok(spans.length > 0);
+  assert.deepEqual(spans.filter((span) => String(span.attributes['url.full'] ?? '').includes('/ingest')), []);
 });
 
 test('SIGTERM flushes the last profile and exits cleanly', () => {
   assert.equal(exit.code, 143, `exit ${JSON.stringify(exit)}`);
   const lastUntil = Math.max(...wallProfiles.map((profile) => profile.until));
-  assert.ok(lastUntil * 1000 >= Date.now() - 10_000, 'no profile covers the end of the run');
+  assert.ok(lastUntil * 1000 >= sigtermAt, 'no profile covers the moment of SIGTERM');
 });

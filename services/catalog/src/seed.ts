@@ -1,14 +1,6 @@
 // Deterministic seed catalog: the same few hundred products on every machine, so searches and tests are stable.
 import { seededRandom } from '@lab/service-kit';
-
-export interface SeedProduct {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  priceCents: number;
-  stock: number;
-}
+import type { Product } from './store.ts';
 
 const PRODUCT_COUNT = 400;
 
@@ -59,7 +51,7 @@ const phrases = [
 ];
 
 
-export function generateProducts(count = PRODUCT_COUNT, seed = 42): SeedProduct[] {
+export function generateProducts(count = PRODUCT_COUNT, seed = 42): Product[] {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const categoryNames = Object.keys(categories);
@@ -80,7 +72,8 @@ export function generateProducts(count = PRODUCT_COUNT, seed = 42): SeedProduct[
       description,
       category,
       priceCents: 500 + Math.floor(random() * 400) * 50,
-      stock: 5000 + Math.floor(random() * 5000),
+      // Deep stock: long load tests and benchmarks check out the same products for many minutes.
+      stock: 50_000 + Math.floor(random() * 50_000),
     };
   });
 }

@@ -125,7 +125,7 @@ function queryString(query: Record<string, string | number | undefined>): string
 }
 
 function publicCart(cart: ReturnType<CartStore['get']>) {
-  const { checkoutKey: _secretish, ...visible } = cart;
+  const { checkoutKey: _checkoutKey, ...visible } = cart;
   return visible;
 }
 

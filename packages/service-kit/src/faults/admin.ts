@@ -40,8 +40,15 @@ export function createAdminApp(engine: FaultEngine, token: string | undefined, l
 }
 
 function parseBody(body: unknown) {
+  if (body === undefined) {
+    // express.json() leaves the body undefined unless the request says it is JSON.
+    throw new HttpProblem(415, {
+      type: 'unsupported-media-type',
+      detail: 'send the fault configuration as JSON with "Content-Type: application/json"',
+    });
+  }
   try {
-    return parseFaultConfig(body ?? {}, 'fault configuration');
+    return parseFaultConfig(body, 'fault configuration');
   } catch (error) {
     if (!(error instanceof FaultConfigError)) throw error;
     throw new HttpProblem(400, {

@@ -19,7 +19,7 @@ const duration = z.union([
       const [, amount, unit] = durationPattern.exec(text)!;
       return Number(amount) * unitMs[unit!]!;
     }),
-]);
+], { error: 'expected a duration like "250ms", "30s", "5m", "1h" or a number of milliseconds' });
 
 const milliseconds = z.number().nonnegative().max(MAX_LATENCY_MS);
 
@@ -32,7 +32,7 @@ const latency = z.union([
   z
     .strictObject({ min: milliseconds, max: milliseconds })
     .refine((value) => value.max >= value.min, { message: 'max must be >= min', path: ['max'] }),
-]);
+], { error: 'expected milliseconds (0..60000), {"p50": ms, "p99": ms} with p99 >= p50, or {"min": ms, "max": ms} with max >= min' });
 
 const effects = {
   latencyMs: latency.optional(),
@@ -52,11 +52,12 @@ const incident = z
 
 const routeFault = z.strictObject({ ...effects, incident: incident.optional() });
 
+const ROUTE_KEY_HINT = 'expected a route key: "*", "/path/:param" or "METHOD /path/:param"';
 const methods = 'GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS';
 /** "*" (every route), "/path/:param" (any method) or "METHOD /path/:param"; a trailing "*" segment matches the rest. */
 const routeKey = z
   .string()
-  .regex(new RegExp(`^(\\*|(?:(?:${methods}) )?/\\S*)$`), 'expected "*", "/path" or "METHOD /path"');
+  .regex(new RegExp(`^(\\*|(?:(?:${methods}) )?/\\S*)$`), ROUTE_KEY_HINT);
 
 export const faultConfigSchema = z.record(routeKey, routeFault);
 
@@ -81,7 +82,11 @@ export function parseFaultConfig(value: unknown, source: string): FaultConfig {
   if (result.success) return result.data;
   throw new FaultConfigError(
     source,
-    result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(root)', detail: issue.message })),
+    result.error.issues.map((issue) => ({
+      field: issue.path.map(String).join('.') || '(root)',
+      // zod reports a bad record key as "Invalid key in record"; say what a key looks like instead.
+      detail: issue.code === 'invalid_key' ? ROUTE_KEY_HINT : issue.message,
+    })),
   );
 }
 

@@ -22,8 +22,6 @@ export interface CollectedProfile {
 export interface CollectorOptions {
   windowMs: number;
   heap: boolean;
-  /** False when the runtime cannot carry contexts across async continuations: profiles then have no span labels. */
-  withContexts: boolean;
   generateLabels: GenerateLabels;
 }
 
@@ -37,12 +35,13 @@ export class ProfileCollector {
     this.#options = options;
   }
 
-  start(): void {
+  /** `withContexts`: keep per-async-context objects for span labels (needs AsyncContextFrame, Node 24). */
+  start(withContexts: boolean): void {
     this.#native.time.start({
       durationMillis: this.#options.windowMs,
-      intervalMicros: SAMPLING_INTERVAL_MICROS,
-      withContexts: this.#options.withContexts,
-      useCPED: this.#options.withContexts,
+      intervalMicros: Number(process.env.H3_EXP_INTERVAL ?? SAMPLING_INTERVAL_MICROS),
+      withContexts,
+      useCPED: withContexts,
       collectCpuTime: true,
       workaroundV8Bug: true,
     });

@@ -1,6 +1,7 @@
 // Continuous profiling with span labels: the wall profiler (CPU time included) and optionally the heap profiler,
 // one window per upload interval, pushed to Pyroscope. Nothing here may crash the service: a profiler that cannot
 // start leaves the service running unprofiled, with the reason logged.
+import type { Logger } from 'pino';
 import { ProfileCollector, SAMPLING_INTERVAL_MICROS } from './collector.ts';
 import type { ProfilingContext, ProfilingHooks, StartProfiling } from './contract.ts';
 import { loadNativeProfiler } from './native.ts';
@@ -34,11 +35,9 @@ function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
   const collector = new ProfileCollector(native, {
     windowMs: config.uploadIntervalMs,
     heap: config.heap,
-    withContexts: true,
     generateLabels: labels.generateLabels,
   });
-  collector.start();
-  const spanLabels = labels.followsAsyncContext();
+  let spanLabels = startWithContexts(collector, logger) && labels.followsAsyncContext() && process.env.H3_EXP_NOLABELS === undefined;
   if (!spanLabels) {
     logger.warn('span labels need AsyncContextFrame (Node 24); profiles are uploaded without span_id labels');
   }
@@ -59,11 +58,17 @@ function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
 
   let stopped: Promise<void> | undefined;
   return {
-    onLocalRootSpanStart: spanLabels ? (span, name) => labels.onStart(span, name) : NO_PROFILING.onLocalRootSpanStart,
-    onLocalRootSpanEnd: spanLabels ? (span, finalName) => labels.onEnd(span, finalName) : NO_PROFILING.onLocalRootSpanEnd,
+    onLocalRootSpanStart(span, name) {
+      if (spanLabels) labels.onStart(span, name);
+    },
+    onLocalRootSpanEnd(span, finalName) {
+      if (spanLabels) labels.onEnd(span, finalName);
+    },
     shutdown(deadlineMs) {
       stopped ??= (async () => {
         const startedAt = Date.now();
+        // The profiler stops below: requests still being served must not reach it any more.
+        spanLabels = false;
         clearInterval(timer);
         await collectInto(true);
         await uploader.flush(deadlineMs - (Date.now() - startedAt));
@@ -71,4 +76,15 @@ function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
       return stopped;
     },
   };
+}
+
+function startWithContexts(collector: ProfileCollector, logger: Logger): boolean {
+  try {
+    collector.start(true);
+    return true;
+  } catch (error) {
+    logger.warn({ err: error }, 'the wall profiler cannot keep async contexts here; starting it without');
+    collector.start(false);
+    return false;
+  }
 }

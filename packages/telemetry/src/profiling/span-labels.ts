@@ -15,7 +15,7 @@ class SpanSampleContext {
   readonly spanId: string;
   spanName: string;
   /** When the latest end hook ran plus one sampling interval (microseconds since the epoch). */
-  endMicros: bigint | undefined;
+  endMicros: number | undefined;
 
   constructor(span: Span, name: string) {
     this.span = span;
@@ -32,13 +32,12 @@ export class SpanLabels {
   // own, so a frame shared with other requests (one entered by a framework, say) is never written to.
   readonly #frames = new AsyncLocalStorage<SpanSampleContext>();
   readonly #contexts = new WeakMap<Span, SpanSampleContext>();
-
-  readonly #samplingIntervalMicros: bigint;
+  readonly #samplingIntervalMicros: number;
 
   /** `samplingIntervalMicros`: a sample stands for the interval before it, so it may end that much after the span. */
   constructor(time: NativeProfiler['time'], samplingIntervalMicros: number) {
     this.#time = time;
-    this.#samplingIntervalMicros = BigInt(samplingIntervalMicros);
+    this.#samplingIntervalMicros = samplingIntervalMicros;
   }
 
   /** True when contexts follow async continuations on this runtime (AsyncContextFrame, Node 24's default). */
@@ -61,7 +60,7 @@ export class SpanLabels {
     const context = this.#contexts.get(span);
     if (context === undefined) return;
     context.spanName = finalName;
-    context.endMicros = BigInt(Date.now()) * 1000n + this.#samplingIntervalMicros;
+    context.endMicros = Date.now() * 1000 + this.#samplingIntervalMicros;
   }
 
   readonly generateLabels: GenerateLabels = ({ context: sample }) => {
@@ -71,7 +70,7 @@ export class SpanLabels {
     // Work a request leaves behind (a timer it scheduled, say) keeps its frame: once the span has ended, its
     // labels stop at the end hook so they never claim time outside the span.
     const ended = !context.span.isRecording();
-    if (ended && context.endMicros !== undefined && sample.timestamp > context.endMicros) return NO_LABELS;
+    if (ended && context.endMicros !== undefined && Number(sample.timestamp) > context.endMicros) return NO_LABELS;
     return { [SPAN_ID_LABEL]: context.spanId, [SPAN_NAME_LABEL]: context.spanName };
   };
 }
