@@ -10,6 +10,8 @@ export interface BenchChild {
   readonly port: number;
   /** Milliseconds from spawn to the first listening socket. */
   readonly startupMs: number;
+  /** performance.now() of this process when the child was spawned. */
+  readonly spawnedAt: number;
   /** Lines the child wrote on fd 3 after announcing it listens (e.g. a JSON result). */
   readonly messages: string[];
   stderrTail(): string;
@@ -73,6 +75,7 @@ export function startChild(options: StartOptions): Promise<BenchChild> {
         pid: child.pid!,
         port,
         startupMs,
+        spawnedAt: started,
         messages,
         stderrTail: () => stderr,
         exited: () => exit,

@@ -39,10 +39,15 @@ const IDLE = new Set(['(idle)', '(program)']);
 const NODE_INTERNALS = 'node internals';
 const NATIVE = '(native)';
 
-export function readSelfTime(path: string): SelfTime {
+/** Self times of the samples taken after skipMs from the start of the profile (startup is not the work measured). */
+export function readSelfTime(path: string, skipMs = 0): SelfTime {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const selfMicros = new Map<number, number>();
-  for (const [i, nodeId] of profile.samples.entries()) add(selfMicros, nodeId, profile.timeDeltas[i] ?? 0);
+  let elapsedMicros = 0;
+  for (const [i, nodeId] of profile.samples.entries()) {
+    elapsedMicros += profile.timeDeltas[i] ?? 0;
+    if (elapsedMicros >= skipMs * 1000) add(selfMicros, nodeId, profile.timeDeltas[i] ?? 0);
+  }
   const result: SelfTime = { busyMicros: 0, byFunction: new Map(), byArea: new Map() };
   const parents = new Map<number, number>();
   const frames = new Map<number, CallFrame>();

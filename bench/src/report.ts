@@ -41,12 +41,12 @@ export function renderMarkdown(results: BenchResults): string {
       `Fixed rate: half the uninstrumented saturation throughput of the same round (${results.hello.fixedRates.join(', ')} req/s), ${settings.fixedRateSec} s, open loop (see Method).`,
   );
   out.push('');
-  out.push('| variant | req/s at saturation | throughput vs none | p50 vs none | p99 vs none | p99 (ms) | startup (ms) | startup vs none | peak RSS at startup vs none | peak RSS under load vs none | server CPU per request (µs) | server CPU taken by others |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push('| variant | req/s at saturation | throughput vs none | p50 vs none | p99 vs none | p99 (ms) | startup (ms) | startup vs none | peak RSS at startup vs none | peak RSS under load vs none | server CPU per request (µs) | CPU per request vs none | server CPU taken by others |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of results.rows) {
     out.push(
       `| ${row.label} | ${range(row.saturationRps, 0)} | ${range(row.throughputRatio, 2, 'x')} | ${range(row.p50Ratio, 2, 'x')} | ${range(row.p99Ratio, 2, 'x')} | ${range(row.p99Ms, 2)} | ` +
-        `${range(row.startupMs, 0)} | ${signed(row.startupDeltaMs, 0, ' ms')} | ${signed(row.startupRssDeltaMiB, 1, ' MiB')} | ${signed(row.loadRssDeltaMiB, 1, ' MiB')} | ${range(row.cpuMicrosPerRequest, 0)} | ${range(row.foreignShare, 2)} |`,
+        `${range(row.startupMs, 0)} | ${signed(row.startupDeltaMs, 0, ' ms')} | ${signed(row.startupRssDeltaMiB, 1, ' MiB')} | ${signed(row.loadRssDeltaMiB, 1, ' MiB')} | ${range(row.cpuMicrosPerRequest, 0)} | ${range(row.cpuCostRatio, 2, 'x')} | ${range(row.foreignShare, 2)} |`,
     );
   }
   out.push('');
@@ -175,4 +175,8 @@ const METHOD = `## Method
 - **Log cost**: one process per logger kind and round (the library's pino instrumentation must not touch the bare
   logger), warm-up then timed lines.
 - **Outage**: rate below the library's own maximum so that only the outage, not overload, could move latency.
+- **CI**: \`pnpm bench --quick\` (one short round of every suite, about a minute on 2 busy cores) runs in
+  \`bench/test/bench-smoke.test.ts\`, which checks that every variant and suite produced numbers, never timings.
+- **Re-render**: \`node bench/src/run.ts --rerender bench/results/latest.json\` recomputes ratios and checks from the
+  raw samples and rewrites this page.
 `;

@@ -1,8 +1,9 @@
 // pnpm bench: what @lab/telemetry costs, side by side with no telemetry and with the alternatives (issue 8).
-// Usage: node bench/src/run.ts [--quick] [--out <dir>] [--suites hello,log,outage,checkout]
-//   full (default): writes bench/results/latest.json and docs/benchmarks.md (about 20 minutes)
+// Usage: node bench/src/run.ts [--quick] [--out <dir>] [--suites hello,log,outage,checkout] [--rerender <json>]
+//   full (default): writes bench/results/latest.json and docs/benchmarks.md (about 25 minutes on 2 cores)
 //   --quick:        one short round of everything (CI), writes <out>/quick.json and <out>/quick.md
-import { mkdirSync, writeFileSync } from 'node:fs';
+//   --rerender:     recomputes the summary of a results file from its raw samples and writes the report again
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { placeProcesses } from './machine.ts';
@@ -26,68 +27,82 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     suites: { type: 'string', default: SUITES.join(',') },
+    rerender: { type: 'string' },
   },
 });
-const suites = new Set(values.suites!.split(','));
-for (const name of suites) {
-  if (!(SUITES as readonly string[]).includes(name)) throw new Error(`--suites: unknown suite ${JSON.stringify(name)}; known: ${SUITES.join(', ')}`);
-}
-const settings = values.quick ? QUICK : FULL;
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-const startedAt = new Date();
-const { machine, serverCpu, generatorCpu } = placeProcesses();
-log(`${settings.mode} run on ${machine.nproc} CPUs (${machine.cpuModel}), node ${machine.node}; ${machine.pinning}`);
-const placement = { serverCpu, generatorCpu };
-const sink = await startSink(generatorCpu);
-let results: BenchResults;
-try {
-  const hello = await runHelloSuite({ settings, variants: VARIANTS, sinkUrl: sink.url, placement, log });
-  const rows = helloRows(hello, VARIANTS);
-  const logCost = suites.has('log') ? await runLogCostSuite(settings, placement, log) : undefined;
-  const labRps = rows.find((row) => row.variant === LAB)!.saturationRps.median;
-  // A quarter of the library's own maximum: well below overload, so only the outage could move latency.
-  const outage = suites.has('outage') ? await runOutageSuite(settings, Math.max(100, Math.round(labRps / 4)), placement, log) : undefined;
-  const checkout = suites.has('checkout') ? await runCheckoutSuite(settings, sink.url, placement, log) : undefined;
-  const targetChecks = checks(rows, hello, logCost, outage, checkout);
-  const profiles: ProfileResult[] = [];
-  if (settings.profileSec > 0) {
-    const missed = (prefix: string) => targetChecks.some((check) => !check.pass && check.name.startsWith(prefix));
-    if (missed('hello') || missed('beats')) profiles.push(await profileHelloUnderLoad(settings, sink.url, placement));
-    if (missed('log line')) profiles.push(await profileLogLines(settings, placement));
-  }
-  results = {
-    schema: 1,
-    command: `pnpm bench${values.quick ? ' --quick' : ''}`,
-    startedAt: startedAt.toISOString(),
-    durationSec: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    machine,
-    settings,
-    variants: VARIANTS.map(({ id, label, nodeArgs, settings: text }) => ({ id, label, nodeArgs, settings: text })),
-    hello,
-    rows,
-    logCost,
-    outage,
-    checkout,
-    profiles,
-    checks: targetChecks,
-  };
-} finally {
-  await sink.child.stop();
-}
-
-const markdown = renderMarkdown(results);
-if (values.out || values.quick) {
-  const dir = values.out ?? join(REPO, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const name = values.quick ? 'quick' : 'latest';
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(dir, `${name}.md`), markdown);
-  log(`wrote ${join(dir, `${name}.json`)} and ${name}.md`);
-} else {
-  writeFileSync(join(REPO, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(REPO, 'docs/benchmarks.md'), markdown);
-  log('wrote bench/results/latest.json and docs/benchmarks.md');
-}
+const results = values.rerender ? summarize(JSON.parse(readFileSync(values.rerender, 'utf8')) as BenchResults) : await measure();
+write(results);
 for (const check of results.checks) log(`${check.pass ? 'met   ' : 'MISSED'} ${check.name}: ${check.measured} (target ${check.target})`);
 log(`done in ${results.durationSec} s`);
+
+async function measure(): Promise<BenchResults> {
+  const suites = new Set(values.suites!.split(','));
+  for (const name of suites) {
+    if (!(SUITES as readonly string[]).includes(name)) throw new Error(`--suites: unknown suite ${JSON.stringify(name)}; known: ${SUITES.join(', ')}`);
+  }
+  const settings = values.quick ? QUICK : FULL;
+  const startedAt = new Date();
+  const { machine, serverCpu, generatorCpu } = placeProcesses();
+  log(`${settings.mode} run on ${machine.nproc} CPUs (${machine.cpuModel}), node ${machine.node}; ${machine.pinning}`);
+  const placement = { serverCpu, generatorCpu };
+  const sink = await startSink(generatorCpu);
+  try {
+    const hello = await runHelloSuite({ settings, variants: VARIANTS, sinkUrl: sink.url, placement, log });
+    const logCost = suites.has('log') ? await runLogCostSuite(settings, placement, log) : undefined;
+    const labRps = helloRows(hello, VARIANTS).find((row) => row.variant === LAB)!.saturationRps.median;
+    // A quarter of the library's own maximum: well below overload, so only the outage could move latency.
+    const outage = suites.has('outage') ? await runOutageSuite(settings, Math.max(100, Math.round(labRps / 4)), placement, log) : undefined;
+    const checkout = suites.has('checkout') ? await runCheckoutSuite(settings, sink.url, placement, log) : undefined;
+    const measured = summarize({
+      schema: 1,
+      command: `pnpm bench${values.quick ? ' --quick' : ''}`,
+      startedAt: startedAt.toISOString(),
+      durationSec: 0,
+      machine,
+      settings,
+      variants: VARIANTS.map(({ id, label, nodeArgs, settings: text }) => ({ id, label, nodeArgs, settings: text })),
+      hello,
+      rows: [],
+      logCost,
+      outage,
+      checkout,
+      profiles: [],
+      checks: [],
+    });
+    const profiles: ProfileResult[] = [];
+    if (settings.profileSec > 0) {
+      const missed = (prefix: string) => measured.checks.some((check) => !check.pass && check.name.startsWith(prefix));
+      if (missed('hello') || missed('beats')) profiles.push(await profileHelloUnderLoad(settings, sink.url, placement));
+      if (missed('log line')) profiles.push(await profileLogLines(settings, placement));
+    }
+    return { ...measured, profiles, durationSec: Math.round((Date.now() - startedAt.getTime()) / 1000) };
+  } finally {
+    await sink.child.stop();
+  }
+}
+
+/** Derives the rows and target checks from the raw samples. */
+function summarize(raw: BenchResults): BenchResults {
+  const variants = VARIANTS.filter((variant) => raw.hello.samples[variant.id]);
+  const rows = helloRows(raw.hello, variants);
+  return { ...raw, rows, checks: checks(rows, raw.hello, raw.logCost, raw.outage, raw.checkout) };
+}
+
+function write(results: BenchResults): void {
+  const markdown = renderMarkdown(results);
+  const quick = results.settings.mode === 'quick';
+  if (values.out || quick) {
+    const dir = values.out ?? join(REPO, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    const name = quick ? 'quick' : 'latest';
+    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(dir, `${name}.md`), markdown);
+    log(`wrote ${join(dir, `${name}.json`)} and ${name}.md`);
+  } else {
+    writeFileSync(join(REPO, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(REPO, 'docs/benchmarks.md'), markdown);
+    log('wrote bench/results/latest.json and docs/benchmarks.md');
+  }
+}

@@ -2,7 +2,7 @@
 // checks them against the targets of issue 8.
 import { pairedDelta, pairedRatio, type Spread, spread } from './stats.ts';
 import type { CheckoutResult } from './suites/checkout.ts';
-import type { HelloResult } from './suites/hello.ts';
+import type { HelloResult, HelloSample } from './suites/hello.ts';
 import type { LogCostResult } from './suites/log-cost.ts';
 import type { OutageResult } from './suites/outage.ts';
 import { LAB, LAB_PROFILING, UNINSTRUMENTED, type Variant } from './variants.ts';
@@ -21,6 +21,8 @@ export interface VariantRow {
   loadRssDeltaMiB: Spread;
   /** Server CPU per request at saturation, microseconds. */
   cpuMicrosPerRequest: Spread;
+  /** Server CPU per request against the uninstrumented app's: 1/x is the throughput ratio on an otherwise idle core. */
+  cpuCostRatio: Spread;
   /** Share of the server's CPU taken by other processes during saturation: the noise level. */
   foreignShare: Spread;
 }
@@ -32,10 +34,12 @@ export interface Check {
   pass: boolean;
 }
 
+const cpuPerRequest = (s: HelloSample) => (1e6 * s.saturationServerCores) / s.saturationRps;
+
 export function helloRows(hello: HelloResult, variants: readonly Variant[]): VariantRow[] {
   const base = hello.samples[UNINSTRUMENTED];
   if (!base) throw new Error('the uninstrumented variant is needed as the baseline');
-  const series = (id: string, pick: (s: HelloResult['samples'][string][number]) => number) => hello.samples[id]!.map(pick);
+  const series = (id: string, pick: (s: HelloSample) => number) => hello.samples[id]!.map(pick);
   return variants.map((variant) => {
     const id = variant.id;
     return {
@@ -50,7 +54,8 @@ export function helloRows(hello: HelloResult, variants: readonly Variant[]): Var
       startupDeltaMs: pairedDelta(series(id, (s) => s.startupMs), series(UNINSTRUMENTED, (s) => s.startupMs)),
       startupRssDeltaMiB: pairedDelta(series(id, (s) => s.startupRssMiB), series(UNINSTRUMENTED, (s) => s.startupRssMiB)),
       loadRssDeltaMiB: pairedDelta(series(id, (s) => s.loadRssMiB), series(UNINSTRUMENTED, (s) => s.loadRssMiB)),
-      cpuMicrosPerRequest: spread(series(id, (s) => (1e6 * s.saturationServerCores) / s.saturationRps)),
+      cpuMicrosPerRequest: spread(series(id, cpuPerRequest)),
+      cpuCostRatio: pairedRatio(series(id, cpuPerRequest), series(UNINSTRUMENTED, cpuPerRequest)),
       foreignShare: spread(series(id, (s) => s.saturationForeignShare)),
     };
   });
@@ -71,6 +76,12 @@ export function checks(
   if (!lab) return [];
   const result: Check[] = [
     { name: 'hello throughput', target: '>= 0.75x', measured: `${fmt(lab.throughputRatio.median)}x`, pass: lab.throughputRatio.median >= 0.75 },
+    {
+      name: 'hello server CPU per request (robust to other load on the machine; 1/x = throughput ratio on an idle core)',
+      target: '<= 1.33x',
+      measured: `${fmt(lab.cpuCostRatio.median)}x`,
+      pass: lab.cpuCostRatio.median <= 1 / 0.75,
+    },
     { name: 'hello p99 at the fixed rate', target: '<= 1.5x', measured: `${fmt(lab.p99Ratio.median)}x`, pass: lab.p99Ratio.median <= 1.5 },
     { name: 'startup', target: '<= +100 ms', measured: `${signed(lab.startupDeltaMs.median, 0)} ms`, pass: lab.startupDeltaMs.median <= 100 },
     { name: 'peak RSS at startup', target: '<= +25 MiB', measured: `${signed(lab.startupRssDeltaMiB.median, 1)} MiB`, pass: lab.startupRssDeltaMiB.median <= 25 },

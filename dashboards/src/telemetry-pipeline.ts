@@ -12,7 +12,9 @@ const perJob = (metric: string, by: string[] = []) => `sum by (${['job', ...by].
 
 function signals() {
   const exported = `sum(${rateOf('lab_telemetry_spans_exported_total', selected, window)})`;
-  const dropped = `sum(${rateOf('lab_telemetry_spans_dropped_total', selected, window)})`;
+  // The dropped counter has a `reason` label, so it has no series until the first drop: count that as 0, or a healthy
+  // pipeline would show "No data" instead of a 0% drop ratio.
+  const dropped = `(sum(${rateOf('lab_telemetry_spans_dropped_total', selected, window)}) or vector(0))`;
   return [
     statPanel('Spans exported/s', { expr: exported }, 'ops'),
     statPanel('Span drop ratio', { expr: `${dropped} / (${exported} + ${dropped})` }, 'percentunit', { limit: { value: 0.001 } }),

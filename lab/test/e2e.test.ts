@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LocalBackends, readJsonLines } from '../src/correlation/local.ts';
 import { decodePprof, labelledSpanIds } from '../src/correlation/pprof.ts';
@@ -20,6 +20,7 @@ import { freePort } from '../src/ports.ts';
 import { type RunFolder, runFolder, serviceLogFile } from '../src/run-folder.ts';
 import { renderReport } from './browser.ts';
 import { killAll, processesMentioning } from './leftovers.ts';
+import { analysisTemplateQueries, describeEvaluation, evaluateOverRange, shippedExpressionQueries } from './promql-data.ts';
 
 const SERVICES = ['gateway', 'catalog', 'orders', 'payments'];
 const SCRAPE_SECONDS = 2;
@@ -30,7 +31,6 @@ const runsDir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
 let summary: LabSummary;
 let folder: RunFolder;
 let backends: LocalBackends;
-let prometheusUrl = '';
 
 after(() => {
   // Whatever happened: nothing of this run may survive the test file.
@@ -75,20 +75,8 @@ before(async () => {
   assert.equal(lab.code, 0, `lab exited ${lab.code}; walk: ${JSON.stringify(summary.walk?.links, null, 1)}\n${lab.stderr.slice(-2000)}`);
 });
 
-test('the lab exits by itself and leaves no process behind', () => {
-  assert.equal(summary.status, 'completed');
-  assert.deepEqual(processesMentioning(runsDir), []);
-});
-
-test('the lab walked every link and the incident ran', () => {
-  assert.equal(summary.metrics.source, 'prometheus');
-  for (const link of summary.walk!.links) assert.ok(link.ok, `${link.link}: ${link.detail}`);
-  assert.ok(summary.incident.start && summary.incident.end && summary.incident.end > summary.incident.start, 'incident started and ended');
-  assert.ok(summary.load!.requests > 50, `load sent ${summary.load!.requests} requests`);
-});
-
-test('the real Prometheus holds every service RED series and exemplars in the incident window', async (t) => {
-  // Restart Prometheus on the run's own storage: what the report showed must be in its TSDB (exemplars via the WAL).
+/** The real Prometheus restarted on the run's own TSDB, killed when the calling test ends. */
+async function restartPrometheus(t: TestContext): Promise<PrometheusApi> {
   const binary = findPrometheus();
   assert.ok(binary, 'prometheus is on PATH');
   const port = await freePort();
@@ -106,14 +94,31 @@ test('the real Prometheus holds every service RED series and exemplars in the in
     }
     await exited;
   });
-  prometheusUrl = `http://127.0.0.1:${port}`;
-  const api = new PrometheusApi(prometheusUrl, SCRAPE_SECONDS);
+  const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
     if (ready) break;
     assert.ok(attempt < 100, 'Prometheus ready within 20 s');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  return new PrometheusApi(url, SCRAPE_SECONDS);
+}
+
+test('the lab exits by itself and leaves no process behind', () => {
+  assert.equal(summary.status, 'completed');
+  assert.deepEqual(processesMentioning(runsDir), []);
+});
+
+test('the lab walked every link and the incident ran', () => {
+  assert.equal(summary.metrics.source, 'prometheus');
+  for (const link of summary.walk!.links) assert.ok(link.ok, `${link.link}: ${link.detail}`);
+  assert.ok(summary.incident.start && summary.incident.end && summary.incident.end > summary.incident.start, 'incident started and ended');
+  assert.ok(summary.load!.requests > 50, `load sent ${summary.load!.requests} requests`);
+});
+
+test('the real Prometheus holds every service RED series and exemplars in the incident window', async (t) => {
+  // Restart Prometheus on the run's own storage: what the report showed must be in its TSDB (exemplars via the WAL).
+  const api = await restartPrometheus(t);
   const range = { start: Math.floor(summary.range.start), end: Math.ceil(summary.range.end) };
   const window = { start: summary.incident.start!, end: summary.incident.end! + SCRAPE_SECONDS + 1 };
   for (const service of SERVICES) {
@@ -149,6 +154,42 @@ test('the real Prometheus holds every service RED series and exemplars in the in
     assert.ok(tree.ok, `trace ${exemplar.traceId}: ${tree.problems.join('; ')}`);
     assert.ok(spans.some((span) => span.spanId === exemplar.spanId), `exemplar span ${exemplar.spanId} is in its trace`);
   }
+});
+
+test('every PromQL query of the dashboards, SLO rules, correlations and rollout analyses evaluates on the run', async (t) => {
+  const api = await restartPrometheus(t);
+  const range = { start: Math.floor(summary.range.start), end: Math.ceil(summary.range.end) };
+  // Grafana's $__rate_interval for this scrape interval: four scrapes.
+  const shipped = [...shippedExpressionQueries(`${4 * SCRAPE_SECONDS}s`), ...analysisTemplateQueries()];
+  const runnable = shipped.filter((query) => query.expectation !== 'parse-only');
+  assert.ok(shipped.some((query) => query.expectation === 'parse-only'), 'k6 and Tempo-generated queries are listed and left out');
+  assert.ok(runnable.filter((query) => query.source.startsWith('analysis ')).length >= 2, 'the AnalysisTemplate queries are found under deploy/');
+
+  const evaluations = await evaluateOverRange(api, runnable, range, SCRAPE_SECONDS);
+  const data = evaluations.filter((evaluation) => evaluation.query.expectation === 'data');
+  const conditional = evaluations.filter((evaluation) => evaluation.query.expectation === 'conditional');
+  const withData = conditional.filter((evaluation) => evaluation.series > 0).map((evaluation) => evaluation.query.source);
+  t.diagnostic(`${evaluations.length} evaluated (${data.length} data, ${conditional.length} conditional of which ${withData.length} returned data), ${shipped.length - runnable.length} parse-only`);
+  assert.ok(data.length >= 40, `only ${data.length} data queries found`);
+
+  const empty = data.filter((evaluation) => evaluation.error || evaluation.series === 0 || evaluation.missingLabels.length > 0);
+  assert.deepEqual(empty.map(describeEvaluation), [], 'every data query returns series, grouped and filtered by labels the metrics carry');
+  const failed = conditional.filter((evaluation) => evaluation.error);
+  assert.deepEqual(failed.map(describeEvaluation), [], `conditional queries evaluate (returned data: ${withData.join('; ') || 'none'})`);
+
+  // Negative controls: a query for a service that does not exist is empty, and a grouping label the metric does not
+  // carry is caught even though the query returns a (collapsed) series.
+  const controls = await evaluateOverRange(
+    api,
+    [
+      { source: 'control', shipped: '', query: 'sum(rate(http_server_request_duration_seconds_count{job="no-such-service"}[8s]))', expectation: 'data' },
+      { source: 'control', shipped: '', query: 'sum by (route) (rate(http_server_request_duration_seconds_count[8s]))', expectation: 'data' },
+    ],
+    range,
+    SCRAPE_SECONDS,
+  );
+  assert.equal(controls[0]!.series, 0);
+  assert.deepEqual(controls[1]!.missingLabels, ['route']);
 });
 
 test('the walked trace: three services, every service logged it, span profiles carry its local-root span ids', () => {

@@ -1,5 +1,5 @@
 // Log line cost, in its own process so the library's pino instrumentation never touches the bare logger: prints
-// `{"nsPerLine": ...}` on the ready fd. Usage: node log-cost.ts <bare|bare-formatted|lab> <lines>
+// `{"nsPerLine": ..., "timedFromMs": ...}` on the ready fd (timedFromMs: when the timed lines began, since process start). Usage: node log-cost.ts <bare|bare-formatted|lab> <lines>
 // stdout (the log destination) is /dev/null, as the harness starts it.
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -39,11 +39,13 @@ const writeLines = (count: number) => {
   for (let i = 0; i < count; i += 1) logger.info(PAYLOAD, 'order placed');
 };
 let nsPerLine = 0;
+let timedFromMs = 0;
 inScope(() => {
   writeLines(Math.min(lines, 20_000)); // warm up the JIT
   const started = performance.now();
+  timedFromMs = started;
   writeLines(lines);
   nsPerLine = ((performance.now() - started) * 1e6) / lines;
 });
 logger.flush();
-writeSync(Number(process.env.BENCH_READY_FD ?? 1), `${JSON.stringify({ nsPerLine })}\n`);
+writeSync(Number(process.env.BENCH_READY_FD ?? 1), `${JSON.stringify({ nsPerLine, timedFromMs })}\n`);

@@ -2,6 +2,7 @@
 // work without it, compared per unit of work, so the report names what the library adds and where.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { helloUrl, type Placement, startApp } from '../app-process.ts';
 import { compareProfiles, type ProfileComparison, readSelfTime, type SelfTime } from '../cpu-profile.ts';
@@ -18,14 +19,21 @@ export interface ProfileResult extends ProfileComparison {
   unit: string;
 }
 
-/** Runs work with the --cpu-prof flags it must pass to node; returns the self times and the units of work done. */
-async function withCpuProfile(work: (nodeArgs: string[]) => Promise<number>): Promise<{ self: SelfTime; units: number }> {
+interface ProfiledWork {
+  /** Units of work done in the measured part. */
+  units: number;
+  /** Where the measured part began, milliseconds from the start of the process: startup and warm-up are skipped. */
+  skipMs: number;
+}
+
+/** Runs work with the --cpu-prof flags it must pass to node; returns the self times of its measured part. */
+async function withCpuProfile(work: (nodeArgs: string[]) => Promise<ProfiledWork>): Promise<{ self: SelfTime; units: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cpuprof-'));
   try {
-    const units = await work(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const { units, skipMs } = await work(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
     const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('no .cpuprofile written (did the process exit through process.exit?)');
-    return { self: readSelfTime(join(dir, file)), units };
+    return { self: readSelfTime(join(dir, file), skipMs), units };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -36,8 +44,10 @@ export async function profileHelloUnderLoad(settings: BenchSettings, sinkUrl: st
     withCpuProfile(async (nodeArgs) => {
       const app = await startApp(variantById(variantId), sinkUrl, placement, nodeArgs);
       try {
+        await runLoad({ url: helloUrl(app), connections: settings.connections, durationSec: settings.warmupSec });
+        const skipMs = performance.now() - app.spawnedAt;
         const load = await runLoad({ url: helloUrl(app), connections: settings.connections, durationSec: settings.profileSec });
-        return load.rps * settings.profileSec;
+        return { units: load.rps * settings.profileSec, skipMs };
       } finally {
         await app.stop(15_000);
       }
@@ -53,11 +63,10 @@ export async function profileHelloUnderLoad(settings: BenchSettings, sinkUrl: st
 }
 
 export async function profileLogLines(settings: BenchSettings, placement: Placement): Promise<ProfileResult> {
-  // Each process writes a warm-up batch and then the timed lines.
   const lines = (kind: LogKind) =>
     withCpuProfile(async (nodeArgs) => {
-      await measureLogCost(kind, settings.logLines, placement, nodeArgs);
-      return settings.logLines;
+      const { timedFromMs } = await measureLogCost(kind, settings.logLines, placement, nodeArgs);
+      return { units: settings.logLines, skipMs: timedFromMs };
     });
   const lab = await lines('lab');
   const bare = await lines('bare');

@@ -4,6 +4,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { context, propagation, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
+import { type ErrorSink, guarded } from './guard.ts';
 import { normalizeMethod, parseHost } from './http-semconv.ts';
 import type { CoreMetrics } from './metrics.ts';
 
@@ -27,7 +28,7 @@ export interface HttpClientInstrumentation {
   stop(): void;
 }
 
-export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics): HttpClientInstrumentation {
+export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics, onError: ErrorSink): HttpClientInstrumentation {
   const httpStates = new WeakMap<ClientRequest, ClientState>();
   const undiciStates = new WeakMap<UndiciRequest, ClientState>();
 
@@ -143,10 +144,11 @@ export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics): Htt
       },
     ],
   ];
-  for (const [name, handler] of subscriptions) diagnosticsChannel.subscribe(name, handler);
+  const guardedSubscriptions = subscriptions.map(([name, handler]) => [name, guarded(onError, handler)] as const);
+  for (const [name, handler] of guardedSubscriptions) diagnosticsChannel.subscribe(name, handler);
   return {
     stop() {
-      for (const [name, handler] of subscriptions) diagnosticsChannel.unsubscribe(name, handler);
+      for (const [name, handler] of guardedSubscriptions) diagnosticsChannel.unsubscribe(name, handler);
     },
   };
 }

@@ -10,9 +10,11 @@ export function normalizeMethod(method: string | undefined): string {
 /** Splits a Host header (`name:port`, `[v6]:port`) into address and port. */
 export function parseHost(host: string | undefined, defaultPort: number): { address: string; port: number } {
   if (!host) return { address: '', port: defaultPort };
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  if (!match) return { address: host, port: defaultPort };
-  return { address: match[1]!, port: match[2] ? Number(match[2]) : defaultPort };
+  const colon = host.lastIndexOf(':');
+  // No port, or the colon belongs to a bracketed IPv6 address.
+  if (colon === -1 || host.indexOf(']', colon) !== -1) return { address: host, port: defaultPort };
+  const port = Number(host.slice(colon + 1));
+  return { address: host.slice(0, colon), port: Number.isInteger(port) && port > 0 ? port : defaultPort };
 }
 
 export function pathOf(url: string | undefined): string {

@@ -7,6 +7,7 @@ import { type Attributes, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanSt
 import type { Logger } from 'pino';
 import type { TelemetryConfig } from './config.ts';
 import type { AlsContextManager } from './context.ts';
+import { type ErrorSink, guarded } from './guard.ts';
 import { normalizeMethod, parseHost, pathOf } from './http-semconv.ts';
 import { RUN_ID_BAGGAGE_KEY } from './logging.ts';
 import { type CoreMetrics, UNMATCHED_ROUTE } from './metrics.ts';
@@ -31,6 +32,8 @@ export interface HttpServerDependencies {
   serveMetrics: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   /** Servers whose requests are never instrumented (the telemetry's own metrics server). */
   ignoredServers: WeakSet<Server>;
+  /** Receives what the instrumentation throws (it never reaches the application). */
+  onError: ErrorSink;
 }
 
 interface RequestState {
@@ -79,7 +82,7 @@ function requestAttributes(request: IncomingMessage, socket: Socket, method: str
 }
 
 export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerInstrumentation {
-  const { config, tracer, contextManager, metrics, accessLogger, serveMetrics, ignoredServers } = deps;
+  const { config, tracer, contextManager, metrics, accessLogger, serveMetrics, ignoredServers, onError } = deps;
   const ignorePaths = new Set([...config.traces.ignorePaths, config.metrics.path]);
   const seenServers = new Set<Server>();
   const profilingOn = config.profiling !== undefined;
@@ -143,7 +146,10 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     // Body and response events are emitted from socket callbacks: make their listeners see the span too.
     contextManager.bindEmitter(spanCtx, request);
     contextManager.bindEmitter(spanCtx, response);
-    response.once('close', () => finish(request, response, true));
+    response.once(
+      'close',
+      guarded(onError, () => finish(request, response, true)),
+    );
 
     // Server spans are local roots: their parent, if any, was extracted from the request (remote).
     if (sampled && profilingOn) {
@@ -207,11 +213,13 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     accessLogger[level](fields, 'request completed');
   }
 
-  diagnosticsChannel.subscribe('http.server.request.start', onRequestStart);
-  diagnosticsChannel.subscribe('http.server.response.finish', onResponseFinish);
+  const onStart = guarded(onError, onRequestStart);
+  const onFinish = guarded(onError, onResponseFinish);
+  diagnosticsChannel.subscribe('http.server.request.start', onStart);
+  diagnosticsChannel.subscribe('http.server.response.finish', onFinish);
   function stop(): void {
-    diagnosticsChannel.unsubscribe('http.server.request.start', onRequestStart);
-    diagnosticsChannel.unsubscribe('http.server.response.finish', onResponseFinish);
+    diagnosticsChannel.unsubscribe('http.server.request.start', onStart);
+    diagnosticsChannel.unsubscribe('http.server.response.finish', onFinish);
   }
   return instrumentation;
 }

@@ -97,6 +97,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
       startMetricsServer(metricsHandler, { port: config.metrics.port, host: config.metrics.host, path: config.metrics.path, logger }),
     );
   }
+  const onInstrumentationError = (error: unknown) => reporter.report('instrumentation', error);
   const server = instrumentHttpServer({
     config,
     tracer,
@@ -105,8 +106,9 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     accessLogger,
     serveMetrics: config.metrics.port === undefined ? metricsHandler : undefined,
     ignoredServers,
+    onError: onInstrumentationError,
   });
-  instrumentHttpClients(tracer, metrics);
+  instrumentHttpClients(tracer, metrics, onInstrumentationError);
   if (!config.disabled) loadOptInInstrumentations(config.traces.instrumentations, logger);
 
   const shutdown = createShutdown({ timeoutMs: config.shutdownTimeoutMs, handleSignals: config.handleSignals, logger });

@@ -12,7 +12,6 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { CompositePropagator, type ExportResult, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -26,6 +25,7 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { B3Propagator } from './b3.ts';
 import type { PropagatorName, TelemetryConfig } from './config.ts';
 import { withDeadline } from './deadline.ts';
 import type { ThrottledReporter } from './errors.ts';
@@ -61,16 +61,21 @@ export function createSampler(config: TelemetryConfig['traces']): Sampler {
  * only the configured ones.
  */
 export class LabPropagator implements TextMapPropagator {
-  readonly #extractors: TextMapPropagator[] = [new B3Propagator(), new W3CTraceContextPropagator(), new W3CBaggagePropagator()];
+  // Each extractor runs only when its header is present (most requests carry none or one of them).
+  readonly #extractors: Array<[string[], TextMapPropagator]> = [
+    [['b3', 'x-b3-traceid'], new B3Propagator({ multiHeader: false })],
+    [['traceparent'], new W3CTraceContextPropagator()],
+    [['baggage'], new W3CBaggagePropagator()],
+  ];
   readonly #injector: CompositePropagator;
 
   constructor(names: PropagatorName[]) {
     const injectors = names.map((name): TextMapPropagator => {
       switch (name) {
         case 'b3':
-          return new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
+          return new B3Propagator({ multiHeader: false });
         case 'b3multi':
-          return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+          return new B3Propagator({ multiHeader: true });
         case 'baggage':
           return new W3CBaggagePropagator();
         default:
@@ -86,7 +91,9 @@ export class LabPropagator implements TextMapPropagator {
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     let result = context;
-    for (const extractor of this.#extractors) result = extractor.extract(result, carrier, getter);
+    for (const [headers, extractor] of this.#extractors) {
+      if (headers.some((header) => getter.get(carrier, header) !== undefined)) result = extractor.extract(result, carrier, getter);
+    }
     return result;
   }
 

@@ -16,7 +16,7 @@ function emptyWallProfile(): CollectedProfile {
   const valueType = [0x08, 0x01, 0x10, 0x02]; // type = strings[1], unit = strings[2]
   const strings = ['', 'wall', 'nanoseconds'].flatMap((text) => [0x32, text.length, ...Buffer.from(text)]);
   const pprof = Buffer.from([0x0a, valueType.length, ...valueType, ...strings, 0x5a, valueType.length, ...valueType]);
-  return { kind: 'wall', body: gzipSync(pprof), fromMs: 1_700_000_000_000, untilMs: 1_700_000_015_000, sampleRate: 100 };
+  return { body: gzipSync(pprof), fromMs: 1_700_000_000_000, untilMs: 1_700_000_015_000, sampleRate: 100 };
 }
 
 function uploaderFor(serverAddress: string) {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { B3Propagator } from '../src/b3.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -204,4 +206,37 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/json exports decodable spans too (CommonJ
   await (await fetch(`${service.url}/json`, { headers: { traceparent: `00-${traceId}-6666666666666666-01` } })).text();
   const span = await serverSpanOf('json-exporter', traceId);
   assert.equal(span.attributes['url.path'], '/json');
+});
+
+test('OTEL_PROPAGATORS=b3multi injects B3 multi headers that the next service continues', async (t) => {
+  const service = await startService({
+    script: fixture('plain-app.mjs'),
+    nodeArgs: ['--import', '@lab/telemetry/register'],
+    cwd: packageDir,
+    env: telemetryEnv('b3-out', { DOWNSTREAM_URL: downstream.url, OTEL_PROPAGATORS: 'b3multi' }),
+  });
+  t.after(() => service.stop('SIGKILL'));
+  const traceId = '88888888888888888888888888888888';
+  await (await fetch(`${service.url}/call`, { headers: { traceparent: `00-${traceId}-8888888888888888-01` } })).text();
+  const client = await receiver.waitForSpan((span) => span.traceId === traceId && span.kind === CLIENT, 10_000);
+  const remote = await serverSpanOf('downstream', traceId);
+  assert.equal(remote.parentSpanId, client.spanId);
+});
+
+test('B3 extraction: 64-bit trace ids are padded, sampled=0 is respected, malformed headers are ignored', () => {
+  const getter = { keys: (carrier: Record<string, string>) => Object.keys(carrier), get: (carrier: Record<string, string>, key: string) => carrier[key] };
+  const b3 = new B3Propagator({ multiHeader: false });
+  const short = trace.getSpanContext(b3.extract(ROOT_CONTEXT, { b3: 'a3ce929d0e0e4736-00f067aa0ba902b7-1' }, getter));
+  assert.equal(short?.traceId, '0000000000000000a3ce929d0e0e4736');
+  assert.equal(short?.traceFlags, 1);
+  const denied = trace.getSpanContext(b3.extract(ROOT_CONTEXT, { 'x-b3-traceid': '4bf92f3577b34da6a3ce929d0e0e4736', 'x-b3-spanid': '00f067aa0ba902b7', 'x-b3-sampled': '0' }, getter));
+  assert.equal(denied?.traceFlags, 0);
+  assert.equal(trace.getSpanContext(b3.extract(ROOT_CONTEXT, { b3: 'not-a-b3-header' }, getter)), undefined);
+  const carrier: Record<string, string> = {};
+  b3.inject(trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 }), carrier, {
+    set: (target: Record<string, string>, key, value) => {
+      target[key] = value;
+    },
+  });
+  assert.deepEqual(carrier, { b3: '4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1' });
 });

@@ -10,7 +10,6 @@ const HEAP_SAMPLING_INTERVAL_BYTES = 512 * 1024;
 const HEAP_STACK_DEPTH = 64;
 
 export interface CollectedProfile {
-  kind: 'wall' | 'heap';
   /** gzip-compressed pprof. */
   body: Uint8Array;
   fromMs: number;
@@ -39,7 +38,7 @@ export class ProfileCollector {
   start(withContexts: boolean): void {
     this.#native.time.start({
       durationMillis: this.#options.windowMs,
-      intervalMicros: Number(process.env.H3_EXP_INTERVAL ?? SAMPLING_INTERVAL_MICROS),
+      intervalMicros: SAMPLING_INTERVAL_MICROS,
       withContexts,
       useCPED: withContexts,
       collectCpuTime: true,
@@ -55,11 +54,11 @@ export class ProfileCollector {
     const untilMs = Date.now();
     this.#windowStartMs = untilMs;
     const wall = this.#native.time.stop(!last, this.#options.generateLabels, [SPAN_NAME_LABEL]);
-    const raw: Array<{ kind: CollectedProfile['kind']; profile: PprofProfile; sampleRate?: number }> = [
-      { kind: 'wall', profile: wall, sampleRate: 1e6 / SAMPLING_INTERVAL_MICROS },
+    const raw: Array<{ profile: PprofProfile; sampleRate?: number }> = [
+      { profile: wall, sampleRate: 1e6 / SAMPLING_INTERVAL_MICROS },
     ];
     if (this.#options.heap) {
-      raw.push({ kind: 'heap', profile: this.#native.heap.profile() });
+      raw.push({ profile: this.#native.heap.profile() });
       if (last) this.#native.heap.stop();
     }
     return Promise.all(

@@ -37,7 +37,7 @@ function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
     heap: config.heap,
     generateLabels: labels.generateLabels,
   });
-  let spanLabels = startWithContexts(collector, logger) && labels.followsAsyncContext() && process.env.H3_EXP_NOLABELS === undefined;
+  let spanLabels = startWithContexts(collector, logger) && labels.followsAsyncContext();
   if (!spanLabels) {
     logger.warn('span labels need AsyncContextFrame (Node 24); profiles are uploaded without span_id labels');
   }
