@@ -11,9 +11,12 @@ export const correlation = {
   profileSpanIdLabel: 'span_id',
   profileServiceLabel: 'service_name',
   lokiServiceLabel: 'service_name',
-  /** Node sends wall profiles with CPU time; the span-to-profile link uses the wall type. */
-  profileTypeId: 'wall:wall:nanoseconds:wall:nanoseconds',
-  cpuProfileTypeId: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+  /**
+   * Node's wall profiler with CPU time yields these types (docs/conventions.md; there is no process_cpu type for
+   * Node). The span-to-profile link opens CPU time: what the span's own code burned, not time spent waiting.
+   */
+  profileTypeId: 'wall:cpu:nanoseconds:wall:nanoseconds',
+  wallProfileTypeId: 'wall:wall:nanoseconds:wall:nanoseconds',
 } as const;
 
 export const datasource = {

@@ -70,8 +70,8 @@ function logsAndTraces() {
 
 function profiles() {
   return [
-    flamegraphPanel('Wall time flame graph', profileSelector, correlation.profileTypeId),
-    flamegraphPanel('CPU flame graph', profileSelector, correlation.cpuProfileTypeId),
+    flamegraphPanel('Wall time flame graph', profileSelector, correlation.wallProfileTypeId),
+    flamegraphPanel('CPU flame graph', profileSelector, correlation.profileTypeId),
   ];
 }
 

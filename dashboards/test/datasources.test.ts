@@ -104,12 +104,12 @@ test('correlation field names match what the services emit (docs/conventions.md)
     { key: 'service.name', value: 'job' },
     { key: 'http.route', value: 'http_route' },
   ]);
-  // Traces to profiles: the wall profile type Node sends, application tag service_name.
+  // Traces to profiles: the CPU-time type of Node's wall profile, application tag service_name.
   const profiles = tempo['tracesToProfiles'];
-  assert.match(conventions, /`wall:wall:nanoseconds:wall:nanoseconds`/);
+  assert.match(conventions, /`wall:cpu:nanoseconds:wall:nanoseconds` \(CPU time: the type Grafana's traces-to-profiles link uses\)/);
   assert.match(conventions, /Application name = service name \(`service_name` label in Pyroscope\)/);
   assert.match(conventions, /Sample labels on span work: `span_id`/);
-  assert.equal(profiles.profileTypeId, 'wall:wall:nanoseconds:wall:nanoseconds');
+  assert.equal(profiles.profileTypeId, 'wall:cpu:nanoseconds:wall:nanoseconds');
   assert.deepEqual(profiles.tags, [{ key: 'service.name', value: 'service_name' }]);
 });
 

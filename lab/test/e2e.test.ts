@@ -1,6 +1,8 @@
 // End to end: `pnpm lab` for real (services, receiver, Prometheus, load, incident), then every link of the flow is
 // checked twice: by the walker over a Prometheus restarted on the run's own TSDB, and by direct reads of what the
-// receiver and the log collector wrote. The report is rendered in headless Chromium. Nothing may be left running.
+// receiver and the log collector wrote. Every PromQL query the project ships (dashboards, SLO rules, correlations,
+// rollout analyses) is evaluated on that Prometheus too. The report is rendered in headless Chromium. Nothing may be
+// left running.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

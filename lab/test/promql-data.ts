@@ -32,8 +32,9 @@ function recordedSeries(): Map<string, string> {
   return records;
 }
 
+/** Every `level:metric:operation` name (a colon is reserved for recording rules) becomes its rule's expression. */
 function inlineRecordedSeries(expr: string, records: Map<string, string>, source: string): string {
-  return expr.replaceAll(/(?<![\w:])[a-zA-Z_][\w]*:[\w:]+(?![\w:])(\s*[{[])?/g, (match, selector: string | undefined) => {
+  return expr.replaceAll(/(?<![\w:])[a-zA-Z_]\w*:[\w:]+(?![\w:])(\s*[{[])?/g, (match, selector: string | undefined) => {
     const name = selector ? match.slice(0, -selector.length) : match;
     const recorded = records.get(name);
     if (recorded === undefined) throw new Error(`${source}: ${name} looks like a recorded series, but no recording rule defines it`);
@@ -69,9 +70,9 @@ function analysisExpectation(query: string): Pick<RunnableQuery, 'expectation' |
     : { expectation: 'data' };
 }
 
-/** The Prometheus queries of every Argo Rollouts AnalysisTemplate under deploy/, arguments filled in. */
+/** The Prometheus queries of every Argo Rollouts (Cluster)AnalysisTemplate under deploy/, arguments filled in. */
 export function analysisTemplateQueries(): RunnableQuery[] {
-  const templates = loadDir(DEPLOY_DIR).filter((manifest) => manifest.doc['kind'] === 'AnalysisTemplate');
+  const templates = loadDir(DEPLOY_DIR).filter((manifest) => /^(Cluster)?AnalysisTemplate$/.test(String(manifest.doc['kind'])));
   return templates.flatMap((template) => {
     const defaults = new Map(asArray(at(template.doc, 'spec', 'args')).map((arg) => [String(asObject(arg)['name']), asObject(arg)['value']]));
     return asArray(at(template.doc, 'spec', 'metrics')).flatMap((metric) => {

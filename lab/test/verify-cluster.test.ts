@@ -223,7 +223,7 @@ test('profile: SelectMergeStacktraces with the span selector, profile type and m
   const body = fake.requests[0]?.body as Record<string, unknown>;
   assert.deepEqual(body['spanSelector'], [localRoot('gateway').id]);
   assert.equal(body['labelSelector'], '{service_name="gateway"}');
-  assert.equal(body['profileTypeID'], 'wall:wall:nanoseconds:wall:nanoseconds');
+  assert.equal(body['profileTypeID'], 'wall:cpu:nanoseconds:wall:nanoseconds');
   assert.ok(Number(body['start']) <= range.start * 1000 && Number(body['end']) >= range.end * 1000, 'milliseconds covering the range');
   assert.equal(await backends.profileForSpan('catalog', localRoot('catalog').id, range), undefined, 'an empty flame graph is no profile');
   assert.equal(summarizeFlamegraph('x', {}), undefined);

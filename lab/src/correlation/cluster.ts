@@ -19,13 +19,13 @@ export interface ClusterConfig {
   tempo: Endpoint;
   loki: Endpoint;
   pyroscope: Endpoint;
-  /** Pyroscope profile type of the span profiles; Node sends wall time (docs/conventions.md). */
+  /** Pyroscope profile type of the span profiles: the CPU time of Node's wall profile, as Grafana's link (docs/conventions.md). */
   profileType: string;
   /** Per request; default 15 s. */
   timeoutMs?: number;
 }
 
-export const DEFAULT_PROFILE_TYPE = 'wall:wall:nanoseconds:wall:nanoseconds';
+export const DEFAULT_PROFILE_TYPE = 'wall:cpu:nanoseconds:wall:nanoseconds';
 const LOG_LIMIT = 1000;
 /** Loki and Pyroscope index by time: look a little beyond the walk's range for lines written at its edges. */
 const SLACK_SECONDS = 60;
