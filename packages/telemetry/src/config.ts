@@ -55,7 +55,8 @@ export interface TelemetryConfig {
     scheduleDelayMs: number;
     level: string;
     accessLog: boolean;
-    redact: string[];
+    /** Paths redacted on top of the defaults of redaction.ts (pino redact syntax); empty by default. */
+    extraRedactPaths: string[];
   };
   metrics: {
     path: string;
@@ -87,27 +88,6 @@ const PROTOCOLS: OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 const DIAG_LEVELS: DiagLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const DEFAULT_IGNORE_PATHS = ['/healthz', '/readyz', '/metrics'];
-export const DEFAULT_REDACT_PATHS = [
-  'authorization',
-  'cookie',
-  'set-cookie',
-  'password',
-  'token',
-  'secret',
-  '*.authorization',
-  '*.cookie',
-  '*["set-cookie"]',
-  '*.password',
-  '*.token',
-  '*.secret',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["set-cookie"]',
-];
-
 /** Collects warnings while reading variables; each reader returns the documented default on a bad value. */
 class EnvReader {
   readonly warnings: ConfigWarning[] = [];
@@ -354,7 +334,7 @@ export function loadConfig(options: TelemetryOptions = {}, env: Env = process.en
       scheduleDelayMs: reader.integer('OTEL_BLRP_SCHEDULE_DELAY', 1000, 0),
       level: options.logging?.level ?? reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       accessLog: options.logging?.accessLog ?? reader.boolean('LAB_TELEMETRY_ACCESS_LOG', true),
-      redact: [...DEFAULT_REDACT_PATHS, ...(options.logging?.redact ?? [])],
+      extraRedactPaths: options.logging?.redact ?? [],
     },
     metrics: {
       path: options.metrics?.path ?? reader.raw('LAB_TELEMETRY_METRICS_PATH') ?? '/metrics',

@@ -39,14 +39,35 @@ export class AlsContextManager implements ContextManager {
     return target;
   }
 
-  /** Listeners of `emitter` run in `context`, whatever context emits (socket reads do not carry the request's). */
+  /**
+   * Listeners of `emitter` run in `context`, whatever context emits (socket reads do not carry the request's). Called
+   * twice per request: the emitter keeps its context in a property and gets one shared emit, so binding allocates
+   * nothing; an event without listeners, or emitted in that context already, costs no context switch.
+   */
   bindEmitter(context: Context, emitter: EventEmitter): void {
+    const target = emitter as BoundEmitter;
+    target[kBoundContext] = context;
+    if (target.emit === this.#boundEmit) return;
+    target[kUnboundEmit] = target.emit;
+    target.emit = this.#boundEmit;
+  }
+
+  readonly #boundEmit = this.#createBoundEmit();
+
+  #createBoundEmit(): EventEmitter['emit'] {
     const storage = this.#storage;
-    // storage.run calls its callback without `this`: bind once here instead of per event.
-    const bound = emitter.emit.bind(emitter);
-    emitter.emit = function boundEmit(...args: Parameters<EventEmitter['emit']>) {
-      return storage.run(context, bound, ...args);
-    } as EventEmitter['emit'];
+    return function boundEmit(this: BoundEmitter, event: string | symbol) {
+      const bound = this[kBoundContext];
+      // An event nobody listens to, or one emitted in the bound context already, needs no context switch. (`_events`
+      // is EventEmitter's listener table: a property lookup, where listenerCount() walks more.)
+      const listeners = this._events;
+      if ((listeners !== undefined && listeners[event] === undefined) || storage.getStore() === bound) {
+        // biome-ignore lint/complexity/noArguments: forwards the event and all of its arguments without copying them
+        return Reflect.apply(this[kUnboundEmit], this, arguments);
+      }
+      // biome-ignore lint/complexity/noArguments: same
+      return storage.run(bound, applyEmit, this, arguments);
+    };
   }
 
   enable(): this {
@@ -57,6 +78,18 @@ export class AlsContextManager implements ContextManager {
     this.#storage.disable();
     return this;
   }
+}
+
+const kBoundContext = Symbol('lab.telemetry.boundContext');
+const kUnboundEmit = Symbol('lab.telemetry.unboundEmit');
+type BoundEmitter = EventEmitter & {
+  [kBoundContext]: Context;
+  [kUnboundEmit]: EventEmitter['emit'];
+  _events: Record<string | symbol, unknown> | undefined;
+};
+
+function applyEmit(emitter: BoundEmitter, args: IArguments): boolean {
+  return Reflect.apply(emitter[kUnboundEmit], emitter, args);
 }
 
 function isEmitter(value: unknown): value is EventEmitter {

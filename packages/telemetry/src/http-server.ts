@@ -4,7 +4,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Attributes, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import type { Logger } from 'pino';
+import type { AccessLog } from './access-log.ts';
 import type { TelemetryConfig } from './config.ts';
 import type { AlsContextManager } from './context.ts';
 import { type ErrorSink, guarded } from './guard.ts';
@@ -26,8 +26,8 @@ export interface HttpServerDependencies {
   tracer: Tracer;
   contextManager: AlsContextManager;
   metrics: CoreMetrics;
-  /** Logger of the access lines (see logging.ts). */
-  accessLogger: Logger;
+  /** Writes the access lines; undefined when they are off (see access-log.ts). */
+  accessLog: AccessLog | undefined;
   /** Serves the metrics page on the application's servers (absent when metrics have their own port). */
   serveMetrics: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   /** Servers whose requests are never instrumented (the telemetry's own metrics server). */
@@ -47,6 +47,9 @@ interface RequestState {
 }
 
 const kState = Symbol('lab.telemetry.request');
+const SERVER_SPAN = { kind: SpanKind.SERVER };
+const ERROR_STATUS = { code: SpanStatusCode.ERROR };
+const ABORTED_STATUS = { code: SpanStatusCode.ERROR, message: 'connection closed before the response finished' };
 type InstrumentedRequest = IncomingMessage & { [kState]?: RequestState; route?: { path?: unknown }; baseUrl?: string };
 
 const headerGetter = {
@@ -82,10 +85,9 @@ function requestAttributes(request: IncomingMessage, socket: Socket, method: str
 }
 
 export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerInstrumentation {
-  const { config, tracer, contextManager, metrics, accessLogger, serveMetrics, ignoredServers, onError } = deps;
+  const { config, tracer, contextManager, metrics, accessLog, serveMetrics, ignoredServers, onError } = deps;
   const ignorePaths = new Set([...config.traces.ignorePaths, config.metrics.path]);
   const seenServers = new Set<Server>();
-  const profilingOn = config.profiling !== undefined;
   const instrumentation: HttpServerInstrumentation = { profiling: undefined, drainServers, stop };
 
   function drainServers(): Promise<void> {
@@ -134,7 +136,7 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     const runId = propagation.getBaggage(parent)?.getEntry(RUN_ID_BAGGAGE_KEY)?.value;
     // Attributes are set after creation, and only on recording spans: startSpan would validate them twice (none of
     // our samplers reads them).
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    const span = tracer.startSpan(method, SERVER_SPAN, parent);
     if (span.isRecording()) span.setAttributes(requestAttributes(request, socket, method, path, runId));
     const spanContext = span.spanContext();
     const sampled = (spanContext.traceFlags & 1) === 1;
@@ -146,21 +148,29 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     // Body and response events are emitted from socket callbacks: make their listeners see the span too.
     contextManager.bindEmitter(spanCtx, request);
     contextManager.bindEmitter(spanCtx, response);
-    response.once(
-      'close',
-      guarded(onError, () => finish(request, response, true)),
-    );
+    response.on('close', onResponseClose);
 
-    // Server spans are local roots: their parent, if any, was extracted from the request (remote).
-    if (sampled && profilingOn) {
+    // Server spans are local roots: their parent, if any, was extracted from the request (remote). The profile id
+    // is set only once profiling really started (it links to profiles that exist).
+    const profiling = instrumentation.profiling;
+    if (sampled && profiling !== undefined) {
       span.setAttribute('pyroscope.profile.id', spanContext.spanId);
-      instrumentation.profiling?.onLocalRootSpanStart(span, method);
+      profiling.onLocalRootSpanStart(span, method);
     }
   }
 
   function onResponseFinish(message: unknown): void {
     const { request, response } = message as { request: InstrumentedRequest; response: ServerResponse };
     finish(request, response, false);
+  }
+
+  /** `close` listener of every instrumented response: one shared function (guarded() would not pass `this`). */
+  function onResponseClose(this: ServerResponse): void {
+    try {
+      finish(this.req as InstrumentedRequest, this, true);
+    } catch (error) {
+      onError(error);
+    }
   }
 
   function finish(request: InstrumentedRequest, response: ServerResponse, closed: boolean): void {
@@ -181,36 +191,25 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     span.setAttribute('http.response.status_code', status);
     if (status >= 500) {
       span.setAttribute('error.type', String(status));
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setStatus(ERROR_STATUS);
     } else if (aborted) {
       span.setAttribute('error.type', 'aborted');
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response finished' });
+      span.setStatus(ABORTED_STATUS);
     }
-    if (state.sampled && profilingOn) instrumentation.profiling?.onLocalRootSpanEnd(span, spanName);
+    if (state.sampled) instrumentation.profiling?.onLocalRootSpanEnd(span, spanName);
     span.end();
 
     const spanContext = span.spanContext();
+    const labelledRoute = route ?? UNMATCHED_ROUTE;
     metrics.httpServerDuration.observe(
-      { http_request_method: method, http_route: route ?? UNMATCHED_ROUTE, http_response_status_code: String(status) },
+      { http_request_method: method, http_route: labelledRoute, http_response_status_code: String(status) },
       seconds,
       state.sampled ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined,
     );
-    if (config.logs.accessLog) accessLog(state, route ?? UNMATCHED_ROUTE, status, seconds, aborted);
-  }
-
-  function accessLog(state: RequestState, route: string, status: number, seconds: number, aborted: boolean): void {
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    if (!accessLogger.isLevelEnabled(level)) return;
-    const fields: Record<string, unknown> = { method: state.method, route, status, duration_ms: Math.round(seconds * 1e6) / 1e3 };
-    const spanContext = state.span.spanContext();
-    if (trace.isSpanContextValid(spanContext)) {
-      fields.trace_id = spanContext.traceId;
-      fields.span_id = spanContext.spanId;
-      fields.trace_flags = `0${spanContext.traceFlags.toString(16)}`;
+    if (accessLog !== undefined) {
+      const traced = trace.isSpanContextValid(spanContext) ? spanContext : undefined;
+      accessLog(method, labelledRoute, status, seconds, traced, state.runId, aborted);
     }
-    if (state.runId !== undefined) fields.run_id = state.runId;
-    if (aborted) fields.aborted = true;
-    accessLogger[level](fields, 'request completed');
   }
 
   const onStart = guarded(onError, onRequestStart);

@@ -57,6 +57,22 @@ export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
     gauge: <T extends string>(config: GaugeConfiguration<T>) => new Gauge<T>({ ...config, registers: [registry] }),
   };
 
+  // Labelled self-telemetry counters start at 0 for every known label value: dashboards show 0, not "No data".
+  const spansDropped = new Counter({
+    name: 'lab_telemetry_spans_dropped_total',
+    help: 'Spans lost before reaching the backend, by reason (queue_full, export_failed).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const reason of ['queue_full', 'export_failed']) spansDropped.inc({ reason }, 0);
+  const exportFailures = new Counter({
+    name: 'lab_telemetry_export_failures_total',
+    help: 'Failed export attempts, by signal (traces, logs, profiles).',
+    labelNames: ['signal'],
+    registers: [registry],
+  });
+  for (const signal of ['traces', 'logs', 'profiles']) exportFailures.inc({ signal }, 0);
+
   return {
     registry,
     helpers,
@@ -80,18 +96,8 @@ export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
       help: 'Spans accepted by the trace backend.',
       registers: [registry],
     }),
-    spansDropped: new Counter({
-      name: 'lab_telemetry_spans_dropped_total',
-      help: 'Spans lost before reaching the backend, by reason (queue_full, export_failed).',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
-    exportFailures: new Counter({
-      name: 'lab_telemetry_export_failures_total',
-      help: 'Failed export attempts, by signal (traces, logs, profiles).',
-      labelNames: ['signal'],
-      registers: [registry],
-    }),
+    spansDropped,
+    exportFailures,
     render: createRenderer(registry),
   };
 }

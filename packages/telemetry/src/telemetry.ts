@@ -20,7 +20,6 @@ import { createShutdown } from './shutdown.ts';
 import { startTracing } from './tracing.ts';
 import type { Telemetry, TelemetryOptions } from './types.ts';
 
-
 const TRACER_NAME = '@lab/telemetry';
 const DIAG_LEVELS: Record<TelemetryConfig['diagLevel'], DiagLogLevel> = {
   none: DiagLogLevel.NONE,
@@ -65,7 +64,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
           reportLogExportFailure(error);
         })
       : undefined;
-  const { logger, accessLogger } = createLoggers(config, logExport?.stream);
+  const { logger, accessLog } = createLoggers(config, logExport?.stream);
   for (const warning of config.warnings) {
     logger.warn(
       { variable: warning.variable, value: warning.value, accepted: warning.accepted, default: warning.default },
@@ -103,7 +102,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     tracer,
     contextManager,
     metrics,
-    accessLogger,
+    accessLog,
     serveMetrics: config.metrics.port === undefined ? metricsHandler : undefined,
     ignoredServers,
     onError: onInstrumentationError,

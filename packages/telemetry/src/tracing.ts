@@ -112,8 +112,19 @@ async function loadExporter(config: TelemetryConfig['traces']): Promise<SpanExpo
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     return new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs });
   }
-  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-  return new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs });
+  // http/protobuf: the OTel HTTP transport (retries, timeout, headers) with our encoder (see otlp-trace-encoder.ts).
+  const [{ OTLPExporterBase }, { convertLegacyHttpOptions, createOtlpHttpExportDelegate }, { ProtobufTraceSerializer, TraceExporterMetricsHelper }, { encodeTraceExportRequest }] =
+    await Promise.all([
+      import('@opentelemetry/otlp-exporter-base'),
+      import('@opentelemetry/otlp-exporter-base/node-http'),
+      import('@opentelemetry/otlp-transformer'),
+      import('./otlp-trace-encoder.ts'),
+    ]);
+  const options = convertLegacyHttpOptions({ url, headers, timeoutMillis: timeoutMs }, 'TRACES', 'v1/traces', {
+    'Content-Type': 'application/x-protobuf',
+  });
+  const serializer = { serializeRequest: encodeTraceExportRequest, deserializeResponse: ProtobufTraceSerializer.deserializeResponse };
+  return new OTLPExporterBase(createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
 }
 
 /** Loads the real exporter on first use; counts and reports (throttled) failed exports. */

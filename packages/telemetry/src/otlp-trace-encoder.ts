@@ -1,0 +1,415 @@
+// A dedicated OTLP protobuf encoder for ExportTraceServiceRequest (opentelemetry-proto trace/v1): one pass over the
+// spans into one growing buffer. The SDK's serializer walks every span twice (size estimate, then write) and cost
+// ~4.5 µs per server span here; this one ~1 µs. Message lengths are written after their body: one byte (two for
+// spans) is reserved and the body moved when its length needs more. Resource and scope are encoded once per object.
+// Field for field it writes what the SDK's serializer writes (tested by decoding both with the official schema).
+import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
+
+type Scope = ReadableSpan['instrumentationScope'];
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LENGTH = 2;
+const WIRE_FIXED32 = 5;
+/** Span.flags: the W3C trace flags, plus "has is_remote" and "is_remote" of the parent (or link) context. */
+const FLAG_HAS_IS_REMOTE = 0x100;
+const FLAG_IS_REMOTE = 0x200;
+const TWO_POW_32 = 4294967296;
+const TWO_POW_63 = 2 ** 63;
+/** Strings up to this length are encoded by a JS loop (no native call); longer ones by Buffer#write. */
+const SHORT_STRING = 64;
+
+const HEX_VALUES = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) {
+  HEX_VALUES['0123456789abcdef'.charCodeAt(digit)] = digit;
+  HEX_VALUES['0123456789ABCDEF'.charCodeAt(digit)] = digit;
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+class Writer {
+  buffer: Buffer;
+  pos = 0;
+
+  constructor(capacity: number) {
+    this.buffer = Buffer.allocUnsafe(capacity);
+  }
+
+  ensure(bytes: number): void {
+    if (this.pos + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.pos + bytes));
+    this.buffer.copy(grown, 0, 0, this.pos);
+    this.buffer = grown;
+  }
+
+  /** Non-negative integers up to 2^53; negative ones as 64-bit two's complement (10 bytes), as protobuf int64. */
+  varint(value: number): void {
+    this.ensure(10);
+    const buffer = this.buffer;
+    if (value < 0) {
+      this.negativeVarint(value);
+      return;
+    }
+    while (value >= 128) {
+      buffer[this.pos++] = (value % 128) | 128;
+      value = Math.floor(value / 128);
+    }
+    buffer[this.pos++] = value;
+  }
+
+  negativeVarint(value: number): void {
+    const big = BigInt.asUintN(64, BigInt(value));
+    let low = Number(big & 0xffffffffn);
+    let high = Number(big >> 32n);
+    const buffer = this.buffer;
+    for (let index = 0; index < 9; index++) {
+      buffer[this.pos++] = (low & 127) | 128;
+      low = (low >>> 7) | ((high & 127) << 25);
+      high >>>= 7;
+    }
+    buffer[this.pos++] = low & 1;
+  }
+
+  tag(field: number, wireType: number): void {
+    if (field >= 16) {
+      this.varint(field * 8 + wireType);
+      return;
+    }
+    this.ensure(1);
+    this.buffer[this.pos++] = (field << 3) | wireType;
+  }
+
+  fixed32(value: number): void {
+    this.ensure(4);
+    this.uint32(value);
+  }
+
+  /** Little-endian, at pos (capacity ensured by the caller); plain stores beat Buffer#writeUInt32LE's checks. */
+  uint32(value: number): void {
+    const buffer = this.buffer;
+    buffer[this.pos++] = value & 0xff;
+    buffer[this.pos++] = (value >>> 8) & 0xff;
+    buffer[this.pos++] = (value >>> 16) & 0xff;
+    buffer[this.pos++] = (value >>> 24) & 0xff;
+  }
+
+  double(value: number): void {
+    this.ensure(8);
+    this.buffer.writeDoubleLE(value, this.pos);
+    this.pos += 8;
+  }
+
+  /** An HrTime [seconds, nanoseconds] as fixed64 nanoseconds, exactly (the product exceeds 2^53). */
+  hrTime(time: HrTime): void {
+    const seconds = time[0];
+    const nanos = time[1];
+    const lowSeconds = seconds % 65536;
+    const highSeconds = Math.floor(seconds / 65536);
+    // seconds * 1e9 = highProduct * 2^16 + lowProduct; each product is exact (< 2^53).
+    const lowProduct = lowSeconds * 1e9 + nanos;
+    const highProduct = highSeconds * 1e9;
+    const highProductLow16 = highProduct % 65536;
+    const low = highProductLow16 * 65536 + lowProduct;
+    this.ensure(8);
+    this.uint32(low % TWO_POW_32);
+    this.uint32((Math.floor(highProduct / 65536) + Math.floor(low / TWO_POW_32)) % TWO_POW_32);
+  }
+
+  string(field: number, value: string): void {
+    this.tag(field, WIRE_LENGTH);
+    const length = value.length;
+    if (length <= SHORT_STRING) {
+      this.ensure(1 + length);
+      const buffer = this.buffer;
+      const start = this.pos;
+      let pos = start + 1;
+      let index = 0;
+      for (; index < length; index++) {
+        const code = value.charCodeAt(index);
+        if (code >= 128) break;
+        buffer[pos++] = code;
+      }
+      if (index === length) {
+        buffer[start] = length;
+        this.pos = pos;
+        return;
+      }
+    }
+    // Long or non-ASCII: native UTF-8 (lone surrogates become U+FFFD, as TextEncoder does).
+    const bytes = Buffer.byteLength(value);
+    this.varint(bytes);
+    this.ensure(bytes);
+    this.pos += this.buffer.write(value, this.pos, bytes, 'utf8');
+  }
+
+  bytes(field: number, value: Uint8Array): void {
+    this.tag(field, WIRE_LENGTH);
+    this.varint(value.length);
+    this.ensure(value.length);
+    this.buffer.set(value, this.pos);
+    this.pos += value.length;
+  }
+
+  /** Trace and span ids: hex strings written as bytes. */
+  hexBytes(field: number, hex: string): void {
+    this.tag(field, WIRE_LENGTH);
+    const length = hex.length >>> 1;
+    this.ensure(1 + length);
+    const buffer = this.buffer;
+    buffer[this.pos++] = length;
+    for (let index = 0; index < length; index++) {
+      buffer[this.pos++] = (HEX_VALUES[hex.charCodeAt(2 * index)]! << 4) | HEX_VALUES[hex.charCodeAt(2 * index + 1)]!;
+    }
+  }
+
+  /** Starts a length-delimited message (its tag written by the caller); returns what end() needs. */
+  begin(reserved: number): number {
+    this.ensure(reserved);
+    const start = this.pos;
+    this.pos += reserved;
+    return start;
+  }
+
+  end(start: number, reserved: number): void {
+    const length = this.pos - start - reserved;
+    // The common cases, written in place: a short message in one byte, a span (128 B to 16 KiB) in two.
+    if (reserved === 1 && length < 128) {
+      this.buffer[start] = length;
+      return;
+    }
+    if (reserved === 2 && length >= 128 && length < 16384) {
+      this.buffer[start] = (length & 127) | 128;
+      this.buffer[start + 1] = length >>> 7;
+      return;
+    }
+    const needed = varintSize(length);
+    if (needed !== reserved) {
+      this.ensure(needed - reserved);
+      this.buffer.copyWithin(start + needed, start + reserved, this.pos);
+      this.pos += needed - reserved;
+    }
+    const end = this.pos;
+    this.pos = start;
+    this.varint(length);
+    this.pos = end;
+  }
+
+  message(field: number, encode: () => void): void {
+    this.tag(field, WIRE_LENGTH);
+    const start = this.begin(1);
+    encode();
+    this.end(start, 1);
+  }
+}
+
+function anyValue(writer: Writer, value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+      writer.string(1, value);
+      return;
+    case 'boolean':
+      writer.tag(2, WIRE_VARINT);
+      writer.varint(value ? 1 : 0);
+      return;
+    case 'number':
+      if (Number.isInteger(value) && value >= -TWO_POW_63 && value < TWO_POW_63) {
+        writer.tag(3, WIRE_VARINT);
+        writer.varint(value);
+      } else {
+        writer.tag(4, WIRE_FIXED64);
+        writer.double(value);
+      }
+      return;
+  }
+  if (value instanceof Uint8Array) writer.bytes(7, value);
+  else if (Array.isArray(value)) {
+    writer.message(5, () => {
+      for (const item of value) writer.message(1, () => anyValue(writer, item));
+    });
+  } else if (typeof value === 'object' && value !== null) {
+    writer.message(6, () => {
+      for (const key in value) {
+        if (Object.hasOwn(value, key)) writer.message(1, () => keyValue(writer, key, (value as Record<string, unknown>)[key]));
+      }
+    });
+  }
+  // undefined and null: an empty AnyValue.
+}
+
+function keyValue(writer: Writer, key: string, value: unknown): void {
+  writer.string(1, key);
+  writer.tag(2, WIRE_LENGTH);
+  const start = writer.begin(1);
+  anyValue(writer, value);
+  writer.end(start, 1);
+}
+
+/** repeated KeyValue at `field`. Written inline (no closure): the hot part, ~12 per server span. */
+function attributes(writer: Writer, field: number, values: Attributes | Record<string, AttributeValue | undefined>): void {
+  for (const key in values) {
+    if (!Object.hasOwn(values, key)) continue;
+    writer.tag(field, WIRE_LENGTH);
+    const start = writer.begin(1);
+    keyValue(writer, key, values[key]);
+    writer.end(start, 1);
+  }
+}
+
+function flagsOf(traceFlags: number, isRemote: boolean | undefined): number {
+  return (traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (isRemote ? FLAG_IS_REMOTE : 0);
+}
+
+function event(writer: Writer, timed: TimedEvent): void {
+  writer.tag(1, WIRE_FIXED64);
+  writer.hrTime(timed.time);
+  writer.string(2, timed.name);
+  if (timed.attributes) attributes(writer, 3, timed.attributes);
+  writer.tag(4, WIRE_VARINT);
+  writer.varint(timed.droppedAttributesCount ?? 0);
+}
+
+function link(writer: Writer, linked: Link & { droppedAttributesCount?: number }): void {
+  const context: SpanContext = linked.context;
+  writer.hexBytes(1, context.traceId);
+  writer.hexBytes(2, context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) writer.string(3, traceState);
+  if (linked.attributes) attributes(writer, 4, linked.attributes);
+  writer.tag(5, WIRE_VARINT);
+  writer.varint(linked.droppedAttributesCount ?? 0);
+  writer.tag(6, WIRE_FIXED32);
+  writer.fixed32(flagsOf(context.traceFlags, context.isRemote));
+}
+
+function span(writer: Writer, readable: ReadableSpan): void {
+  const context = readable.spanContext();
+  writer.hexBytes(1, context.traceId);
+  writer.hexBytes(2, context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) writer.string(3, traceState);
+  const parent = readable.parentSpanContext;
+  if (parent?.spanId) writer.hexBytes(4, parent.spanId);
+  writer.string(5, readable.name);
+  // OTLP's SpanKind is the API's plus one (0 is UNSPECIFIED, omitted).
+  if (readable.kind != null) {
+    writer.tag(6, WIRE_VARINT);
+    writer.varint(readable.kind + 1);
+  }
+  writer.tag(7, WIRE_FIXED64);
+  writer.hrTime(readable.startTime);
+  writer.tag(8, WIRE_FIXED64);
+  writer.hrTime(readable.endTime);
+  attributes(writer, 9, readable.attributes);
+  writer.tag(10, WIRE_VARINT);
+  writer.varint(readable.droppedAttributesCount);
+  for (const timed of readable.events) writer.message(11, () => event(writer, timed));
+  writer.tag(12, WIRE_VARINT);
+  writer.varint(readable.droppedEventsCount);
+  for (const linked of readable.links) writer.message(13, () => link(writer, linked));
+  writer.tag(14, WIRE_VARINT);
+  writer.varint(readable.droppedLinksCount);
+  writer.tag(15, WIRE_LENGTH);
+  const statusStart = writer.begin(1);
+  if (readable.status.message) writer.string(2, readable.status.message);
+  writer.tag(3, WIRE_VARINT);
+  writer.varint(readable.status.code);
+  writer.end(statusStart, 1);
+  writer.tag(16, WIRE_FIXED32);
+  writer.fixed32(flagsOf(context.traceFlags, parent?.isRemote));
+}
+
+/** Encoded once per object: the provider's resource and the tracer's scope are the same for every span. */
+const encodedResources = new WeakMap<Resource, Buffer>();
+const encodedScopes = new WeakMap<Scope, Buffer>();
+
+function encodeOnce<K extends object>(cache: WeakMap<K, Buffer>, key: K, encode: (writer: Writer) => void): Buffer {
+  let encoded = cache.get(key);
+  if (encoded === undefined) {
+    const writer = new Writer(256);
+    encode(writer);
+    encoded = Buffer.from(writer.buffer.subarray(0, writer.pos));
+    cache.set(key, encoded);
+  }
+  return encoded;
+}
+
+function writeEncoded(writer: Writer, encoded: Buffer): void {
+  writer.ensure(encoded.length);
+  writer.buffer.set(encoded, writer.pos);
+  writer.pos += encoded.length;
+}
+
+/** Resource (field 1 of ResourceSpans), tag included. */
+function resourceField(writer: Writer, resource: Resource): void {
+  writer.message(1, () => {
+    attributes(writer, 1, resource.attributes);
+    writer.tag(2, WIRE_VARINT);
+    writer.varint(0);
+  });
+}
+
+/** InstrumentationScope (field 1 of ScopeSpans), tag included. */
+function scopeField(writer: Writer, scope: Scope): void {
+  writer.message(1, () => {
+    writer.string(1, scope.name);
+    if (scope.version) writer.string(2, scope.version);
+    const withAttributes = scope as Scope & { attributes?: Attributes; droppedAttributesCount?: number };
+    if (withAttributes.attributes) attributes(writer, 3, withAttributes.attributes);
+    if (withAttributes.droppedAttributesCount) {
+      writer.tag(4, WIRE_VARINT);
+      writer.varint(withAttributes.droppedAttributesCount);
+    }
+  });
+}
+
+/** Spans grouped by resource, then by instrumentation scope (by identity, as the SDK does). */
+function group(spans: ReadableSpan[]): Map<Resource, Map<Scope, ReadableSpan[]>> {
+  const byResource = new Map<Resource, Map<Scope, ReadableSpan[]>>();
+  for (const readable of spans) {
+    let byScope = byResource.get(readable.resource);
+    if (byScope === undefined) {
+      byScope = new Map();
+      byResource.set(readable.resource, byScope);
+    }
+    let list = byScope.get(readable.instrumentationScope);
+    if (list === undefined) {
+      list = [];
+      byScope.set(readable.instrumentationScope, list);
+    }
+    list.push(readable);
+  }
+  return byResource;
+}
+
+/** ExportTraceServiceRequest for these spans, as protobuf bytes. */
+export function encodeTraceExportRequest(spans: ReadableSpan[]): Uint8Array {
+  const writer = new Writer(512 * spans.length + 1024);
+  for (const [resource, byScope] of group(spans)) {
+    writer.message(1, () => {
+      writeEncoded(writer, encodeOnce(encodedResources, resource, (own) => resourceField(own, resource)));
+      for (const [scope, list] of byScope) {
+        writer.message(2, () => {
+          writeEncoded(writer, encodeOnce(encodedScopes, scope, (own) => scopeField(own, scope)));
+          for (const readable of list) {
+            writer.tag(2, WIRE_LENGTH);
+            const start = writer.begin(2);
+            span(writer, readable);
+            writer.end(start, 2);
+          }
+          if (scope.schemaUrl) writer.string(3, scope.schemaUrl);
+        });
+      }
+      if (resource.schemaUrl) writer.string(3, resource.schemaUrl);
+    });
+  }
+  return writer.buffer.subarray(0, writer.pos);
+}
