@@ -2,9 +2,8 @@
 // fault admin API on its own port, a "listening" log line with the real ports, graceful drain on shutdown.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Telemetry } from '@lab/telemetry';
+import { drainServer, type Telemetry } from '@lab/telemetry';
 import express, { type RequestHandler, Router } from 'express';
-import { drainer } from './drain.ts';
 import { ConfigError, integerFromEnv, portFromEnv } from './env.ts';
 import { installErrorHandling } from './errors.ts';
 import { createAdminApp } from './faults/admin.ts';
@@ -40,9 +39,6 @@ export interface RunningService {
   faults: FaultEngine;
 }
 
-// Fits the telemetry shutdown deadline (default 5 s, of which 1 s is kept for flushing).
-const DEFAULT_DRAIN_MS = 4000;
-
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { telemetry } = options;
   const logger = telemetry.logger;
@@ -71,8 +67,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const adminHost = config.adminToken ? config.host : '127.0.0.1';
   const server = await listen(app, config.port, config.host);
   const adminServer = await listen(createAdminApp(faults, config.adminToken, logger), config.adminPort, adminHost);
-  const drainPublic = drainer(server);
-  const drainAdmin = drainer(adminServer);
   const port = (server.address() as AddressInfo).port;
   const adminPort = (adminServer.address() as AddressInfo).port;
   if (!config.adminToken) {
@@ -80,10 +74,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
   if (Object.keys(config.faults).length > 0) logger.warn({ faults: config.faults }, 'faults active from LAB_FAULTS');
 
-  telemetry.onShutdown(async () => {
+  // The library drains the servers that served requests; the admin server may have served none, so both are named
+  // here, and each waits for the one drain of its server.
+  telemetry.onShutdown(async (deadlineMs) => {
     draining = true;
     logger.info('draining in-flight requests');
-    await Promise.all([drainPublic(config.drainMs), drainAdmin(config.drainMs)]);
+    await Promise.all([drainServer(server, deadlineMs), drainServer(adminServer, deadlineMs)]);
     await options.onClose?.();
     logger.info('drained');
   });
@@ -98,7 +94,6 @@ function readConfig(env: NodeJS.ProcessEnv, options: ServiceOptions) {
     host: env['HOST'] || '0.0.0.0',
     adminToken: env['LAB_ADMIN_TOKEN'] || undefined,
     faults: faultConfigFromEnv(env['LAB_FAULTS']),
-    drainMs: integerFromEnv('DRAIN_TIMEOUT_MS', DEFAULT_DRAIN_MS, { min: 0, max: 600_000 }, env),
   };
 }
 

@@ -12,12 +12,13 @@ import { normalizeMethod, parseHost, pathOf } from './http-semconv.ts';
 import { RUN_ID_BAGGAGE_KEY } from './logging.ts';
 import { type CoreMetrics, UNMATCHED_ROUTE } from './metrics.ts';
 import type { ProfilingHooks } from './profiling/contract.ts';
+import { drainServer } from './drain.ts';
 
 export interface HttpServerInstrumentation {
   /** Profiling hooks, set once profiling has started. */
   profiling: ProfilingHooks | undefined;
   /** Stops accepting connections on every server that served a request and waits for in-flight requests. */
-  drainServers(): Promise<void>;
+  drainServers(deadlineMs: number): Promise<void>;
   stop(): void;
 }
 
@@ -90,16 +91,8 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
   const seenServers = new Set<Server>();
   const instrumentation: HttpServerInstrumentation = { profiling: undefined, drainServers, stop };
 
-  function drainServers(): Promise<void> {
-    const closing = [...seenServers].map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          if (!server.listening) return resolve();
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        }),
-    );
-    return Promise.all(closing).then(() => undefined);
+  function drainServers(deadlineMs: number): Promise<void> {
+    return Promise.all([...seenServers].map((server) => drainServer(server, deadlineMs))).then(() => undefined);
   }
 
   function onFirstRequest(server: Server): void {

@@ -18,6 +18,8 @@ const requireHere = createRequire(import.meta.url);
 const implementation = requireHere('./telemetry.ts') as typeof Implementation;
 
 export type { MetricsHelpers, Telemetry, TelemetryOptions } from './types.ts';
+/** Drains an HTTP server within a deadline; the library already drains every server that served requests. */
+export { drainServer } from './drain.ts';
 
 /**
  * Starts telemetry for this process. Options override the environment. Call it before the application creates its

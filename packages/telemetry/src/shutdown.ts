@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import { withDeadline } from './deadline.ts';
 
-type Hook = () => void | Promise<void>;
+/** A close hook gets the milliseconds it has before flushing starts. */
+type Hook = (deadlineMs: number) => void | Promise<void>;
 type Flusher = (remainingMs: number) => Promise<void>;
 
 const SIGNAL_EXIT_CODES = { SIGTERM: 143, SIGINT: 130 } as const;
@@ -25,9 +26,10 @@ export function createShutdown(options: { timeoutMs: number; handleSignals: bool
     const remaining = () => Math.max(0, deadline - Date.now());
     // Close hooks get the deadline minus a reserve (half of it, at most 1 s) that flushing always keeps.
     const flushReserveMs = Math.min(1000, timeoutMs / 2);
+    const hookDeadlineMs = remaining() - flushReserveMs;
     await withDeadline(
-      Promise.all(hooks.map((hook) => Promise.resolve().then(hook).catch((error: unknown) => logger.error({ err: error }, 'shutdown hook failed')))),
-      remaining() - flushReserveMs,
+      Promise.all(hooks.map((hook) => Promise.resolve().then(() => hook(hookDeadlineMs)).catch((error: unknown) => logger.error({ err: error }, 'shutdown hook failed')))),
+      hookDeadlineMs,
     );
     await withDeadline(Promise.all(flushers.map((flush) => flush(remaining()))), remaining());
     logger.flush();

@@ -112,7 +112,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
 
   const shutdown = createShutdown({ timeoutMs: config.shutdownTimeoutMs, handleSignals: config.handleSignals, logger });
   // Zero-code services register no close hook: drain the servers we have seen serving (a no-op for closed ones).
-  shutdown.onShutdown(() => server.drainServers());
+  shutdown.onShutdown((deadlineMs) => server.drainServers(deadlineMs));
   if (tracing) shutdown.addFlusher((remainingMs) => tracing.shutdown(remainingMs));
   if (logExport) shutdown.addFlusher((remainingMs) => logExport.shutdown(remainingMs));
   if (config.profiling) {

@@ -65,8 +65,11 @@ export interface Telemetry {
   readonly registry: Registry;
   readonly metrics: MetricsHelpers;
   readonly tracer: Tracer;
-  /** Registers a hook run on shutdown before telemetry is flushed (e.g. drain the HTTP server). */
-  onShutdown(hook: () => void | Promise<void>): void;
+  /**
+   * Registers a hook run on shutdown before telemetry is flushed (e.g. close a database). It gets the milliseconds
+   * it has before flushing starts. The servers that served requests are drained by the library itself.
+   */
+  onShutdown(hook: (deadlineMs: number) => void | Promise<void>): void;
   /** Runs close hooks, flushes every signal within the deadline, and stops. Idempotent. */
   shutdown(): Promise<void>;
 }
