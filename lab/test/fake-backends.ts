@@ -39,6 +39,8 @@ export class FakeBackends implements CorrelationBackends {
   spans: TraceSpan[] | undefined = goodTrace();
   logLines: LogLine[] = goodTrace().map((s) => ({ serviceName: s.serviceName, time: 1_000_000, traceId: TRACE_ID, spanId: s.spanId, line: { msg: 'request completed' } }));
   profiled = new Set(['c000000000000001']);
+  /** Traces besides TRACE_ID, by trace id. */
+  otherTraces = new Map<string, TraceSpan[]>();
 
   async exemplars(query: string, range: TimeRange): Promise<Exemplar[]> {
     const job = /job="([^"]+)"/.exec(query)?.[1];
@@ -47,7 +49,7 @@ export class FakeBackends implements CorrelationBackends {
     );
   }
   async trace(traceId: string): Promise<TraceSpan[] | undefined> {
-    return traceId === TRACE_ID ? this.spans : undefined;
+    return traceId === TRACE_ID ? this.spans : this.otherTraces.get(traceId);
   }
   async logsForTrace(serviceName: string, traceId: string): Promise<LogLine[]> {
     return this.logLines.filter((line) => line.serviceName === serviceName && line.traceId === traceId);

@@ -73,6 +73,25 @@ test('no sample labelled with a local-root span breaks the profile link', async 
   assert.equal(result.ok, false);
 });
 
+test('a slower trace whose spans left no profile samples is skipped for one whose did, and says so', async () => {
+  const backends = new FakeBackends();
+  const slower = '1111111111111111111111111111111a';
+  const other = (spanId: string) => spanId.replace('0000', 'eeee');
+  backends.otherTraces.set(slower, goodTrace().map((s) => ({ ...s, traceId: slower, spanId: other(s.spanId), parentSpanId: s.parentSpanId && other(s.parentSpanId) })));
+  backends.exemplarList.push({ seriesLabels: { job: 'gateway', http_route: '/api/checkout' }, traceId: slower, spanId: other('a000000000000001'), value: 1.5, timestamp: 1010 });
+  const result = await walk(backends, options);
+  assert.ok(result.ok);
+  assert.equal(result.exemplar?.traceId, TRACE_ID);
+  assert.match(result.links.find((l) => l.link === 'exemplar')!.detail, /1 slower trace\(s\) skipped/);
+
+  // When no trace has samples, the slowest correct one is still walked and only the profile link breaks.
+  backends.profiled.clear();
+  const unprofiled = await walk(backends, options);
+  assert.equal(unprofiled.exemplar?.traceId, slower);
+  assert.deepEqual(linkStates(unprofiled), { metrics: true, exemplar: true, trace: true, logs: false, profile: false });
+  assert.match(unprofiled.links.find((l) => l.link === 'profile')!.detail, /2 correct trace\(s\)/);
+});
+
 test('checkTree: two roots, a cycle, a hop not from a client span', () => {
   const twoRoots = [...goodTrace(), span('d000000000000001', undefined, 'catalog', 'server', 0, 1)];
   assert.match(checkTree(twoRoots).problems.join(), /2 root spans/);

@@ -1,5 +1,5 @@
 // The correlation walker: metrics -> exemplar on the spike -> trace across services -> logs of that trace -> profile
-// of its local-root spans. It only speaks CorrelationBackends, so the lab (local.ts) and `pnpm verify:cluster`
+// of its local-root spans. It walks the slowest request on the spike whose every link can resolve. It only speaks CorrelationBackends, so the lab (local.ts) and `pnpm verify:cluster`
 // (cluster.ts) walk the same loop over different stores.
 import { checkTree, orderedTree } from './trace-tree.ts';
 import type { CorrelationBackends, Exemplar, LinkResult, LogLine, ProfileSummary, TimeRange, TraceSpan } from './types.ts';
@@ -26,6 +26,16 @@ export interface ProfileOfSpan {
   spanId: string;
   spanName: string;
   summary: ProfileSummary;
+}
+
+/** Correct traces without profile samples looked at before settling for the slowest of them (bounds backend queries). */
+const MAX_UNPROFILED_TRACES = 10;
+
+interface Picked {
+  exemplar: Exemplar;
+  spans: TraceSpan[];
+  localRoots: TraceSpan[];
+  profiles: ProfileOfSpan[];
 }
 
 export interface WalkResult {
@@ -68,9 +78,13 @@ export async function walk(backends: CorrelationBackends, options: WalkOptions):
     return finish(result);
   }
 
-  // 3. trace: the first candidate whose trace crosses enough services in a correct tree.
+  // 3. trace: the slowest candidate whose trace crosses enough services in a correct tree and whose local-root spans
+  // left profile samples; a sampling profiler can miss a short span, so the slowest correct trace is the fallback.
   const minServices = options.minServices ?? 3;
   const rejected: string[] = [];
+  let unprofiled: Omit<Picked, 'profiles'> | undefined;
+  let skipped = 0;
+  let picked: Picked | undefined;
   for (const exemplar of candidates) {
     const spans = await backends.trace(exemplar.traceId);
     if (!spans || spans.length === 0) {
@@ -86,22 +100,32 @@ export async function walk(backends: CorrelationBackends, options: WalkOptions):
       rejected.push(`${exemplar.traceId}: ${tree.problems.join('; ')}`);
       continue;
     }
-    result.exemplar = exemplar;
-    result.trace = spans;
-    result.localRoots = tree.localRoots;
-    break;
+    const profiles = await profilesOf(backends, tree.localRoots, options.range);
+    if (profiles.length > 0) {
+      picked = { exemplar, spans, localRoots: tree.localRoots, profiles };
+      break;
+    }
+    unprofiled ??= { exemplar, spans, localRoots: tree.localRoots };
+    if (++skipped >= MAX_UNPROFILED_TRACES) break;
   }
-  const exemplar = result.exemplar;
-  if (!exemplar || !result.trace) {
+  picked ??= unprofiled && { ...unprofiled, profiles: [] };
+  if (!picked) {
     add({ link: 'exemplar', ok: true, detail: `${candidates.length} exemplar(s) in the incident window` });
     add({ link: 'trace', ok: false, detail: `no exemplar's trace crosses ${minServices} services in a correct tree: ${rejected.slice(0, 3).join(' | ')}` });
     return finish(result);
   }
+  const { exemplar } = picked;
+  result.exemplar = exemplar;
+  result.trace = picked.spans;
+  result.localRoots = picked.localRoots;
+  result.profiles = picked.profiles;
   const route = exemplar.seriesLabels['http_route'] ?? '?';
   add({
     link: 'exemplar',
     ok: true,
-    detail: `${exemplar.seriesLabels['job']} ${route} took ${formatSeconds(exemplar.value)} at ${iso(exemplar.timestamp)} -> trace ${exemplar.traceId}`,
+    detail:
+      `${exemplar.seriesLabels['job']} ${route} took ${formatSeconds(exemplar.value)} at ${iso(exemplar.timestamp)} -> trace ${exemplar.traceId}` +
+      (picked.profiles.length > 0 && skipped > 0 ? ` (${skipped} slower trace(s) skipped: their spans left no profile samples)` : ''),
   });
   // Services in call order: as they first appear walking the tree from the root.
   const services = [...new Set(orderedTree(result.trace).map((row) => row.span.serviceName))];
@@ -122,19 +146,28 @@ export async function walk(backends: CorrelationBackends, options: WalkOptions):
       : { link: 'logs', ok: false, detail: `no log line with this trace_id and one of its span_ids from ${withoutLogs.join(', ')}` },
   );
 
-  // 5. profile: samples labelled with the local-root span ids.
-  for (const span of result.localRoots) {
-    const summary = await backends.profileForSpan(span.serviceName, span.spanId, options.range);
-    if (summary && summary.total > 0) result.profiles.push({ serviceName: span.serviceName, spanId: span.spanId, spanName: span.name, summary });
-  }
-  result.profiles.sort((a, b) => b.summary.total - a.summary.total);
+  // 5. profile: samples labelled with the local-root span ids (looked up while picking the trace).
   const profiled = result.profiles.map((profile) => `${profile.serviceName} "${profile.spanName}"`);
   add(
     result.profiles.length > 0
       ? { link: 'profile', ok: true, detail: `samples labelled span_id for ${profiled.join(', ')} (${result.profiles.length}/${result.localRoots.length} local roots)` }
-      : { link: 'profile', ok: false, detail: `no profile sample labelled with any of the ${result.localRoots.length} local-root span ids (spans shorter than the sampling period leave none)` },
+      : {
+          link: 'profile',
+          ok: false,
+          detail: `no profile sample labelled with the local-root span ids of ${skipped} correct trace(s) on the spike (spans shorter than the sampling period leave none)`,
+        },
   );
   return finish(result);
+}
+
+/** Profiles of the local-root spans that have samples, heaviest first. */
+async function profilesOf(backends: CorrelationBackends, localRoots: TraceSpan[], range: TimeRange): Promise<ProfileOfSpan[]> {
+  const profiles: ProfileOfSpan[] = [];
+  for (const span of localRoots) {
+    const summary = await backends.profileForSpan(span.serviceName, span.spanId, range);
+    if (summary && summary.total > 0) profiles.push({ serviceName: span.serviceName, spanId: span.spanId, spanName: span.name, summary });
+  }
+  return profiles.sort((a, b) => b.summary.total - a.summary.total);
 }
 
 function finish(result: WalkResult): WalkResult {
