@@ -1,4 +1,6 @@
 // Starts the hello app under one variant, pinned to the server CPU, with stdout (its log lines) discarded.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type BenchChild, startChild } from './child.ts';
 import type { Variant } from './variants.ts';
 
@@ -17,7 +19,9 @@ export function startApp(variant: Variant, sinkUrl: string, placement: Placement
     script: HELLO_SCRIPT,
     cwd: BENCH_DIR,
     nodeArgs: [...extraNodeArgs, ...variant.nodeArgs],
-    env: variant.env({ url: sinkUrl }),
+    // Every variant gets Node's compile cache (its own folder): @lab/telemetry turns it on for the whole app, so
+    // without this its startup would also be credited with loading express faster.
+    env: { ...variant.env({ url: sinkUrl }), NODE_COMPILE_CACHE: join(tmpdir(), 'lab-bench-compile-cache', variant.id) },
     cpu: placement.serverCpu,
     timeoutMs: 60_000,
   });

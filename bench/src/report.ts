@@ -107,13 +107,14 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('');
   if (results.outage) {
     const { outage } = results;
-    out.push(`@lab/telemetry app at ${outage.rate} req/s (a quarter of its own median saturation throughput) for ${outage.durationSec} s after a ${settings.warmupSec} s warm-up; p99 (ms) and RSS (MiB) per window. Scenarios: the OTLP endpoint answering (reference), refusing connections throughout, and refusing until ${outage.answerAfterSec} s into the measurement, then answering. Flat = median window p99 within 1.5x of the reference, RSS growth at most 25 MiB beyond the reference's own.`);
+    out.push(`@lab/telemetry app at ${outage.rate} req/s (a quarter of its own median saturation throughput) for ${outage.durationSec} s after a ${settings.warmupSec} s warm-up; p99 (ms), RSS, V8 heap in use and external memory (MiB) per window. Scenarios: the OTLP endpoint answering (reference), refusing connections throughout, and refusing until ${outage.answerAfterSec} s into the measurement, then answering. Flat = median window p99 within 1.5x of the reference, RSS growth at most 25 MiB beyond the reference's own.`);
     out.push('');
-    out.push('| scenario | p99 per window (ms) | RSS per window (MiB) | failed requests | telemetry counters at the end |');
-    out.push('|---|---|---|---|---|');
+    out.push('| scenario | p99 per window (ms) | RSS per window (MiB) | heap used per window (MiB) | external per window (MiB) | failed requests | telemetry counters at the end |');
+    out.push('|---|---|---|---|---|---|---|');
     for (const run of outage.runs) {
       out.push(
         `| ${run.scenario} | ${run.windows.map((w) => w.p99Ms.toFixed(1)).join(' ')} | ${run.windows.map((w) => w.rssMiB.toFixed(0)).join(' ')} | ` +
+          `${run.windows.map((w) => w.heapUsedMiB.toFixed(0)).join(' ')} | ${run.windows.map((w) => w.externalMiB.toFixed(1)).join(' ')} | ` +
           `${run.windows.reduce((n, w) => n + w.failures, 0)} | ${run.telemetryCounters.join('<br>') || 'none'} |`,
       );
     }
@@ -154,6 +155,13 @@ const METHOD = `## Method
   it from a tiny middleware with the same pino options as the library (ISO time, level label, \`service\`, asynchronous
   destination); the peers inject their trace ids into it (OTel pino instrumentation, dd-trace log injection); under
   @lab/telemetry its own access log is that line. Nobody ships logs over OTLP (\`OTEL_LOGS_EXPORTER=none\` for the peers).
+- **Compile cache**: every variant runs with Node's compile cache on (\`NODE_COMPILE_CACHE\`, a folder per variant),
+  since @lab/telemetry enables it for the whole application: startup compares what each setup loads, not who turns
+  the cache on. Each round's start after the first is a warm start, as in a restarted pod with a cache volume.
+- **Library build**: the @lab/telemetry variants load the published form of the package, which \`pnpm bench\` builds
+  first (packages/telemetry/scripts/build.ts: ESM bundles with the startup dependencies inside), as the peers load
+  their published packages. The CPU profiles of missed targets run the same code from its TypeScript sources so that
+  they name the library's files. The checkout and log suites run the services and the logger from the sources.
 - **Sink** (bench/src/sink.ts, own process): accepts OTLP/HTTP, the Datadog agent API and Pyroscope ingest on one
   port, answers 200 with an empty valid response, keeps nothing, counts requests per signal.
 - **Placement**: the server is pinned to CPU 0; the harness with the load generator, and the sink, to CPU 1

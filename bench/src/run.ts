@@ -3,6 +3,7 @@
 //   full (default): writes bench/results/latest.json and docs/benchmarks.md (about 25 minutes on 2 cores)
 //   --quick:        one short round of everything (CI), writes <out>/quick.json and <out>/quick.md
 //   --rerender:     recomputes the summary of a results file from its raw samples and writes the report again
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +45,7 @@ async function measure(): Promise<BenchResults> {
   }
   const settings = values.quick ? QUICK : FULL;
   const startedAt = new Date();
+  buildLibrary();
   const { machine, serverCpu, generatorCpu } = placeProcesses();
   log(`${settings.mode} run on ${machine.nproc} CPUs (${machine.cpuModel}), node ${machine.node}; ${machine.pinning}`);
   const placement = { serverCpu, generatorCpu };
@@ -81,6 +83,13 @@ async function measure(): Promise<BenchResults> {
   } finally {
     await sink.child.stop();
   }
+}
+
+/** The variants run the published form of @lab/telemetry (variants.ts): build it from the current sources. */
+function buildLibrary(): void {
+  const build = spawnSync(process.execPath, [join(REPO, 'packages/telemetry/scripts/build.ts')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building @lab/telemetry failed:\n${build.stdout}${build.stderr}`);
+  log(build.stdout.trim());
 }
 
 /** Derives the rows and target checks from the raw samples. */

@@ -40,6 +40,12 @@ function labEnv(sinks: Sinks): Record<string, string> {
   };
 }
 
+/**
+ * The published form of the library (packages/telemetry/scripts/build.ts, run by `pnpm bench` before measuring):
+ * what npm users run. Relative to the apps' working directory, bench/.
+ */
+export const LAB_REGISTER_BUILT = '../packages/telemetry/dist/register.js';
+
 export const UNINSTRUMENTED = 'none';
 export const LAB = 'lab';
 export const LAB_PROFILING = 'lab-profiling';
@@ -55,14 +61,14 @@ export const VARIANTS: readonly Variant[] = [
   {
     id: LAB,
     label: '@lab/telemetry',
-    nodeArgs: ['--import', '@lab/telemetry/register'],
+    nodeArgs: ['--import', LAB_REGISTER_BUILT],
     env: labEnv,
     settings: 'OTEL_TRACES_SAMPLER=always_on, OTLP http/protobuf to the sink, Prometheus /metrics (not scraped), access log on stdout',
   },
   {
     id: LAB_PROFILING,
     label: '@lab/telemetry + profiling',
-    nodeArgs: ['--import', '@lab/telemetry/register'],
+    nodeArgs: ['--import', LAB_REGISTER_BUILT],
     env: (sinks) => ({ ...labEnv(sinks), PYROSCOPE_SERVER_ADDRESS: sinks.url }),
     settings: 'as @lab/telemetry, plus PYROSCOPE_SERVER_ADDRESS=sink (wall+CPU profiles with span labels, 15 s uploads)',
   },
@@ -98,4 +104,9 @@ export function variantById(id: string): Variant {
   const variant = VARIANTS.find((v) => v.id === id);
   if (!variant) throw new Error(`unknown variant ${JSON.stringify(id)}; known: ${VARIANTS.map((v) => v.id).join(', ')}`);
   return variant;
+}
+
+/** The same variant on the TypeScript sources: CPU profiles then name the library's own files, not bundle chunks. */
+export function fromSources(variant: Variant): Variant {
+  return { ...variant, nodeArgs: variant.nodeArgs.map((arg) => (arg === LAB_REGISTER_BUILT ? '@lab/telemetry/register' : arg)) };
 }

@@ -62,7 +62,7 @@ test('pnpm bench --quick measures every variant and suite and writes its results
   );
   for (const run of results.outage!.runs) {
     assert.ok(run.windows.length >= 2, run.scenario);
-    assert.ok(run.windows.every((w) => w.rps > 0 && w.rssMiB > 0), run.scenario);
+    assert.ok(run.windows.every((w) => w.rps > 0 && w.rssMiB > 0 && w.heapUsedMiB > 0 && w.externalMiB > 0), run.scenario);
   }
   for (const variant of ['disabled', 'traced'] as const) {
     const [sample] = results.checkout!.samples[variant];

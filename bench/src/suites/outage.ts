@@ -19,6 +19,9 @@ export interface OutageWindow {
   p50Ms: number;
   p99Ms: number;
   rssMiB: number;
+  /** V8 heap in use and memory outside it (Buffers of encoded exports), from the app's /metrics after the window. */
+  heapUsedMiB: number;
+  externalMiB: number;
   failures: number;
 }
 
@@ -71,13 +74,32 @@ async function measureWindows(app: BenchChild, rate: number, durationSec: number
   const windows: OutageWindow[] = [];
   for (let end = windowSec; end <= durationSec; end += windowSec) {
     const load = await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO_PATH, rate, durationSec: windowSec, connections: CONNECTIONS });
-    windows.push({ endSec: end, rps: load.rps, p50Ms: load.p50Ms, p99Ms: load.p99Ms, rssMiB: rssMiB(app.pid), failures: load.failures });
+    const rss = rssMiB(app.pid);
+    const metrics = await metricsText(app);
+    windows.push({
+      endSec: end,
+      rps: load.rps,
+      p50Ms: load.p50Ms,
+      p99Ms: load.p99Ms,
+      rssMiB: rss,
+      heapUsedMiB: gaugeMiB(metrics, 'nodejs_heap_size_used_bytes'),
+      externalMiB: gaugeMiB(metrics, 'nodejs_external_memory_bytes'),
+      failures: load.failures,
+    });
   }
   return windows;
 }
 
+async function metricsText(app: BenchChild): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+}
+
+function gaugeMiB(metrics: string, name: string): number {
+  const value = new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1];
+  if (value === undefined) throw new Error(`${name} missing from the app's /metrics`);
+  return Number(value) / 2 ** 20;
+}
+
 async function telemetryCounters(app: BenchChild): Promise<string[]> {
-  const response = await fetch(`http://127.0.0.1:${app.port}/metrics`);
-  const text = await response.text();
-  return text.split('\n').filter((line) => line.startsWith('lab_telemetry_'));
+  return (await metricsText(app)).split('\n').filter((line) => line.startsWith('lab_telemetry_'));
 }

@@ -8,7 +8,7 @@ import { helloUrl, type Placement, startApp } from '../app-process.ts';
 import { compareProfiles, type ProfileComparison, readSelfTime, type SelfTime } from '../cpu-profile.ts';
 import { runLoad } from '../load.ts';
 import type { BenchSettings } from '../settings.ts';
-import { LAB, UNINSTRUMENTED, variantById } from '../variants.ts';
+import { fromSources, LAB, UNINSTRUMENTED, variantById } from '../variants.ts';
 import { type LogKind, measureLogCost } from './log-cost.ts';
 
 export interface ProfileResult extends ProfileComparison {
@@ -42,7 +42,7 @@ async function withCpuProfile(work: (nodeArgs: string[]) => Promise<ProfiledWork
 export async function profileHelloUnderLoad(settings: BenchSettings, sinkUrl: string, placement: Placement): Promise<ProfileResult> {
   const requestsServed = (variantId: string) =>
     withCpuProfile(async (nodeArgs) => {
-      const app = await startApp(variantById(variantId), sinkUrl, placement, nodeArgs);
+      const app = await startApp(fromSources(variantById(variantId)), sinkUrl, placement, nodeArgs);
       try {
         await runLoad({ url: helloUrl(app), connections: settings.connections, durationSec: settings.warmupSec });
         const skipMs = performance.now() - app.spawnedAt;

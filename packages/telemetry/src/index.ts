@@ -6,6 +6,7 @@
 // The implementation is therefore required after that call instead of imported statically (static imports would be
 // loaded before this module's body runs).
 import { createRequire, enableCompileCache } from 'node:module';
+import { MODULE_EXTENSION } from './module-extension.ts';
 import { hookPino } from './pino-hook.ts';
 import type * as SharedApi from './shared-otel-api.ts';
 import type * as Implementation from './telemetry.ts';
@@ -14,8 +15,8 @@ if (process.env.LAB_TELEMETRY_COMPILE_CACHE !== 'false') enableCompileCache();
 // Before anything loads pino: the application's own imports of it are evaluated after this module.
 hookPino();
 const requireHere = createRequire(import.meta.url);
-(requireHere('./shared-otel-api.ts') as typeof SharedApi).shareOtelApiWithPromClient();
-const implementation = requireHere('./telemetry.ts') as typeof Implementation;
+(requireHere(`./shared-otel-api${MODULE_EXTENSION}`) as typeof SharedApi).shareOtelApiWithPromClient();
+const implementation = requireHere(`./telemetry${MODULE_EXTENSION}`) as typeof Implementation;
 
 export type { MetricsHelpers, Telemetry, TelemetryOptions } from './types.ts';
 /** Drains an HTTP server within a deadline; the library already drains every server that served requests. */

@@ -2,14 +2,15 @@
 // is configured. A missing or failing implementation is reported once; the service runs on without profiling.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { MODULE_EXTENSION } from './module-extension.ts';
 import type { ProfilingConfig, ProfilingHooks, StartProfiling } from './profiling/contract.ts';
 
 export async function loadProfiling(config: ProfilingConfig, registry: Registry, logger: Logger): Promise<ProfilingHooks | undefined> {
   try {
     // A variable specifier: the implementation is another module's deliverable, resolved at run time only.
-    const specifier = './profiling/index.ts';
+    const specifier = `./profiling/index${MODULE_EXTENSION}`;
     const module = (await import(specifier)) as { startProfiling?: StartProfiling };
-    if (typeof module.startProfiling !== 'function') throw new Error('./profiling/index.ts does not export startProfiling');
+    if (typeof module.startProfiling !== 'function') throw new Error(`${specifier} does not export startProfiling`);
     return module.startProfiling({ config, registry, logger });
   } catch (error) {
     logger.error(

@@ -127,29 +127,40 @@ async function loadExporter(config: TelemetryConfig['traces']): Promise<SpanExpo
   return new OTLPExporterBase(createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
 }
 
-/** Loads the real exporter on first use; counts and reports (throttled) failed exports. */
+/**
+ * Loads the real exporter on first use, counts exported and failed spans, and reports failures (throttled). It answers
+ * the batch processor with success even when the export failed: the batch is dropped and counted here either way, and
+ * sdk-trace's BatchSpanProcessor, on a failed export, clears its in-flight flag after it has already started the next
+ * export, so each failure would add one more concurrent export (measured with a refusing collector: 20+ batches and
+ * their encoded bodies in flight after 60 s, until the exporter's limit of 30). The span exporter contract (never
+ * called concurrently) then holds.
+ */
 class ReportingExporter implements SpanExporter {
   #exporter: Promise<SpanExporter> | undefined;
   readonly #load: () => Promise<SpanExporter>;
+  readonly #metrics: CoreMetrics;
   readonly #onFailure: (error: unknown) => void;
 
-  constructor(load: () => Promise<SpanExporter>, onFailure: (error: unknown) => void) {
+  constructor(load: () => Promise<SpanExporter>, metrics: CoreMetrics, onFailure: (error: unknown) => void) {
     this.#load = load;
+    this.#metrics = metrics;
     this.#onFailure = onFailure;
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const done = (error: unknown) => {
+      if (error === undefined) {
+        this.#metrics.spansExported.inc(spans.length);
+      } else {
+        this.#metrics.spansDropped.inc({ reason: 'export_failed' }, spans.length);
+        this.#onFailure(error);
+      }
+      resultCallback({ code: ExportResultCode.SUCCESS });
+    };
     this.#exporter ??= this.#load();
     this.#exporter.then(
-      (exporter) =>
-        exporter.export(spans, (result) => {
-          if (result.code !== ExportResultCode.SUCCESS) this.#onFailure(result.error ?? new Error('span export failed'));
-          resultCallback(result);
-        }),
-      (error: unknown) => {
-        this.#onFailure(error);
-        resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
-      },
+      (exporter) => exporter.export(spans, (result) => done(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('span export failed')))),
+      done,
     );
   }
 
@@ -163,8 +174,9 @@ class ReportingExporter implements SpanExporter {
 }
 
 /**
- * The batch processor reports processed and dropped spans through an OTel meter: this one maps those reports onto the
- * Prometheus self-telemetry counters (exported, dropped by reason).
+ * The batch processor reports processed and dropped spans through an OTel meter: this one maps its queue-full drops
+ * onto the Prometheus self-telemetry counter. Exported and failed spans are counted by ReportingExporter, since the
+ * processor is always told an export succeeded.
  */
 function selfTelemetryMeterProvider(metrics: CoreMetrics): MeterProvider {
   const noop = createNoopMeter();
@@ -172,9 +184,7 @@ function selfTelemetryMeterProvider(metrics: CoreMetrics): MeterProvider {
   meter.createCounter = () =>
     ({
       add(count: number, attributes?: Record<string, unknown>) {
-        const errorType = attributes?.['error.type'];
-        if (errorType === undefined) metrics.spansExported.inc(count);
-        else metrics.spansDropped.inc({ reason: errorType === 'queue_full' ? 'queue_full' : 'export_failed' }, count);
+        if (attributes?.['error.type'] === 'queue_full') metrics.spansDropped.inc({ reason: 'queue_full' }, count);
       },
     }) as ReturnType<Meter['createCounter']>;
   return { getMeter: () => meter };
@@ -190,16 +200,14 @@ export function startTracing(
   if (config.disabled) return undefined;
   const spanProcessors = [];
   if (config.traces.exporter !== 'none') {
-    const exporter =
-      config.traces.exporter === 'console'
-        ? new ConsoleSpanExporter()
-        : new ReportingExporter(
-            () => loadExporter(config.traces),
-            (error) => {
-              metrics.exportFailures.inc({ signal: 'traces' });
-              reporter.report('traces export', error);
-            },
-          );
+    const exporter = new ReportingExporter(
+      () => (config.traces.exporter === 'console' ? Promise.resolve(new ConsoleSpanExporter()) : loadExporter(config.traces)),
+      metrics,
+      (error) => {
+        metrics.exportFailures.inc({ signal: 'traces' });
+        reporter.report('traces export', error);
+      },
+    );
     spanProcessors.push(
       new BatchSpanProcessor({ exporter, ...config.traces.batch, selfObsMeterProvider: selfTelemetryMeterProvider(metrics) }),
     );

@@ -2,6 +2,8 @@
 // not crash (no unhandled rejection), logs each kind of export error at most once per interval, and counts the
 // failures and dropped spans. No timing assertions: requests must complete and the process must stay healthy.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type OtlpBehavior, OtlpReceiver } from '@lab/receiver';
@@ -95,5 +97,44 @@ test('backend never answers: the queue stays bounded and overflow is counted as 
   t.after(() => service.stop('SIGKILL'));
   const metrics = await exerciseDuringOutage(service, /^lab_telemetry_spans_dropped_total\{reason="queue_full"\} (\d+)/m);
   assert.ok(metricValue(metrics, /^lab_telemetry_spans_dropped_total\{reason="queue_full"\} (\d+)/m) > 0, metrics);
+  assertHealthyAndQuiet(service);
+});
+
+test('a failing backend gets one export at a time: failed batches never pile up as concurrent exports', async (t) => {
+  // Answers every export 400 (not retryable) after 150 ms and records how many were in flight at once. sdk-trace's
+  // batch processor alone starts one more concurrent export after each failure.
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let exports = 0;
+  const backend = createServer((request, response) => {
+    inFlight++;
+    exports++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    request.resume();
+    setTimeout(() => {
+      inFlight--;
+      response.writeHead(400).end();
+    }, 150);
+  });
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  t.after(() => backend.close());
+  const service = await startService({
+    script: fixture,
+    cwd: packageDir,
+    env: {
+      OTEL_SERVICE_NAME: 'failing-backend-svc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(backend.address() as AddressInfo).port}`,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_BSP_MAX_QUEUE_SIZE: '50',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '5',
+      LAB_TELEMETRY_ACCESS_LOG: 'false',
+    },
+  });
+  t.after(() => service.stop('SIGKILL'));
+  const metrics = await exerciseDuringOutage(service, /^lab_telemetry_export_failures_total\{signal="traces"\} ([1-9]\d+)/m);
+  assert.ok(exports >= 10, `${exports} exports reached the backend`);
+  assert.equal(maxInFlight, 1, `at most one export in flight, saw ${maxInFlight}`);
+  assert.ok(metricValue(metrics, /^lab_telemetry_spans_dropped_total\{reason="export_failed"\} (\d+)/m) >= 10, metrics);
+  assert.equal(metricValue(metrics, /^lab_telemetry_spans_exported_total (\d+)/m), 0);
   assertHealthyAndQuiet(service);
 });
