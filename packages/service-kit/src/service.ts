@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { drainServer, type Telemetry } from '@lab/telemetry';
 import express, { type RequestHandler, Router } from 'express';
-import { ConfigError, integerFromEnv, portFromEnv } from './env.ts';
+import { ConfigError, portFromEnv } from './env.ts';
 import { installErrorHandling } from './errors.ts';
 import { createAdminApp } from './faults/admin.ts';
 import { FaultEngine } from './faults/engine.ts';
