@@ -11,7 +11,7 @@ import { type ErrorSink, guarded } from './guard.ts';
 import { normalizeMethod, parseHost, pathOf } from './http-semconv.ts';
 import { RUN_ID_BAGGAGE_KEY } from './logging.ts';
 import { type CoreMetrics, UNMATCHED_ROUTE } from './metrics.ts';
-import type { ProfilingHooks } from './profiling/contract.ts';
+import type { LocalRootHandle, ProfilingHooks } from './profiling/contract.ts';
 import { drainServer } from './drain.ts';
 
 export interface HttpServerInstrumentation {
@@ -45,6 +45,8 @@ interface RequestState {
   finished: boolean;
   /** Baggage lab.run_id of the request, if any. */
   runId: string | undefined;
+  /** The profiler's handle of this local root, when it labels samples with the span. */
+  profile: LocalRootHandle | undefined;
 }
 
 const kState = Symbol('lab.telemetry.request');
@@ -134,7 +136,7 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     const spanContext = span.spanContext();
     const sampled = (spanContext.traceFlags & 1) === 1;
     const spanCtx = trace.setSpan(parent, span);
-    const state: RequestState = { span, startedAt: performance.now(), method, sampled, finished: false, runId };
+    const state: RequestState = { span, startedAt: performance.now(), method, sampled, finished: false, runId, profile: undefined };
     request[kState] = state;
     // The handler runs right after this publish, in this synchronous run: it and its continuations see the span.
     contextManager.enterWith(spanCtx);
@@ -148,7 +150,7 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     const profiling = instrumentation.profiling;
     if (sampled && profiling !== undefined) {
       span.setAttribute('pyroscope.profile.id', spanContext.spanId);
-      profiling.onLocalRootSpanStart(span, method);
+      state.profile = profiling.onLocalRootSpanStart(span, method);
     }
   }
 
@@ -189,7 +191,7 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
       span.setAttribute('error.type', 'aborted');
       span.setStatus(ABORTED_STATUS);
     }
-    if (state.sampled) instrumentation.profiling?.onLocalRootSpanEnd(span, spanName);
+    if (state.profile !== undefined) instrumentation.profiling?.onLocalRootSpanEnd(state.profile, spanName);
     span.end();
 
     const spanContext = span.spanContext();

@@ -53,7 +53,7 @@ async function request(route: 'A' | 'B', spans: Map<string, string>): Promise<vo
   const span = fakeSpan();
   spans.set(span.spanContext().spanId, route);
   requestContext.enterWith(route);
-  labels.onStart(span, 'GET');
+  const handle = labels.onStart(span, 'GET');
   const work = route === 'A' ? workOfRouteA : workOfRouteB;
   for (let step = 0; step < 3; step++) {
     work(3);
@@ -64,7 +64,7 @@ async function request(route: 'A' | 'B', spans: Map<string, string>): Promise<vo
     });
     await new Promise<void>((resolve) => setTimeout(() => resolve(void work(2)), 1));
   }
-  labels.onEnd(span, `GET /${route}`);
+  labels.onEnd(handle, `GET /${route}`);
   span.ended = true;
 }
 
@@ -106,9 +106,9 @@ test('work left behind by an ended request is not labelled with its span', async
   await new Promise<void>((resolve) =>
     setImmediate(() => {
       requestContext.enterWith('leftover');
-      labels.onStart(span, 'GET');
+      const handle = labels.onStart(span, 'GET');
       setTimeout(() => resolve(void leftoverTimerWork(60)), 30);
-      labels.onEnd(span, 'GET /leftover');
+      labels.onEnd(handle, 'GET /leftover');
       span.ended = true;
     }),
   );

@@ -17,11 +17,17 @@ export interface ProfilingConfig {
   tags: Record<string, string>;
 }
 
+/** What onLocalRootSpanStart hands back for the matching end call; opaque to the core. */
+export type LocalRootHandle = object;
+
 export interface ProfilingHooks {
-  /** Called synchronously in the async context of a sampled local-root (server) span, right after it starts. */
-  onLocalRootSpanStart(span: Span, name: string): void;
+  /**
+   * Called synchronously in the async context of a sampled local-root (server) span, right after it starts and after
+   * the core has entered that span's context: the current async context frame belongs to this request alone.
+   */
+  onLocalRootSpanStart(span: Span, name: string): LocalRootHandle | undefined;
   /** Called when the local-root span's final name is known (route template resolved) and at its end. */
-  onLocalRootSpanEnd(span: Span, finalName: string): void;
+  onLocalRootSpanEnd(handle: LocalRootHandle, finalName: string): void;
   /** Uploads the last profile; resolves within the deadline whatever the backend does. */
   shutdown(deadlineMs: number): Promise<void>;
 }

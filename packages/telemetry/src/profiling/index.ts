@@ -10,7 +10,7 @@ import { SpanLabels } from './span-labels.ts';
 import { PyroscopeUploader } from './uploader.ts';
 
 const NO_PROFILING: ProfilingHooks = {
-  onLocalRootSpanStart() {},
+  onLocalRootSpanStart: () => undefined,
   onLocalRootSpanEnd() {},
   shutdown: async () => {},
 };
@@ -59,10 +59,10 @@ function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
   let stopped: Promise<void> | undefined;
   return {
     onLocalRootSpanStart(span, name) {
-      if (spanLabels) labels.onStart(span, name);
+      return spanLabels ? labels.onStart(span, name) : undefined;
     },
-    onLocalRootSpanEnd(span, finalName) {
-      if (spanLabels) labels.onEnd(span, finalName);
+    onLocalRootSpanEnd(handle, finalName) {
+      if (spanLabels) labels.onEnd(handle, finalName);
     },
     shutdown(deadlineMs) {
       stopped ??= (async () => {

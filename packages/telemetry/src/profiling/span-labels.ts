@@ -28,10 +28,6 @@ const NO_LABELS: LabelSet = Object.freeze({});
 
 export class SpanLabels {
   readonly #time: NativeProfiler['time'];
-  // setContext writes into the current frame: entering a store here first gives each local root a frame of its
-  // own, so a frame shared with other requests (one entered by a framework, say) is never written to.
-  readonly #frames = new AsyncLocalStorage<SpanSampleContext>();
-  readonly #contexts = new WeakMap<Span, SpanSampleContext>();
   readonly #samplingIntervalMicros: number;
 
   /** `samplingIntervalMicros`: a sample stands for the interval before it, so it may end that much after the span. */
@@ -49,18 +45,21 @@ export class SpanLabels {
     });
   }
 
-  onStart(span: Span, name: string): void {
+  /**
+   * setContext writes into the current async context frame, so the caller must have entered a frame of the request's
+   * own (the core enters the span's context first); a frame shared with other requests would carry this span's
+   * labels into them. Per request this allocates one small object, no frame and no weak-map entry.
+   */
+  onStart(span: Span, name: string): SpanSampleContext {
     const context = new SpanSampleContext(span, name);
-    this.#frames.enterWith(context);
     this.#time.setContext(context);
-    this.#contexts.set(span, context);
+    return context;
   }
 
-  onEnd(span: Span, finalName: string): void {
-    const context = this.#contexts.get(span);
-    if (context === undefined) return;
-    context.spanName = finalName;
-    context.endMicros = Date.now() * 1000 + this.#samplingIntervalMicros;
+  onEnd(handle: object, finalName: string): void {
+    if (!(handle instanceof SpanSampleContext)) return;
+    handle.spanName = finalName;
+    handle.endMicros = Date.now() * 1000 + this.#samplingIntervalMicros;
   }
 
   readonly generateLabels: GenerateLabels = ({ context: sample }) => {
