@@ -5,8 +5,8 @@
 // application shares), native profiling, and exporters only some configurations load.
 // Usage: node scripts/build.ts [--outdir DIR]   (default dist/; the tests and `pnpm bench` build their own copy)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Metafile } from 'esbuild';
@@ -55,7 +55,8 @@ export async function buildPackage(outdir: string): Promise<{ outdir: string; bu
     logLevel: 'warning',
   });
   const bundledPackages = writeLicenses(result.metafile, target);
-  const types = spawnSync(process.execPath, [join(requireTypescriptBin()), '-p', join(PACKAGE_DIR, 'tsconfig.build.json'), '--outDir', target], { encoding: 'utf8' });
+  const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+  const types = spawnSync(process.execPath, [tsc, '-p', join(PACKAGE_DIR, 'tsconfig.build.json'), '--outDir', target], { encoding: 'utf8' });
   if (types.status !== 0) throw new Error(`type declarations failed:\n${types.stdout}${types.stderr}`);
   return { outdir: target, bundledPackages };
 }
@@ -76,17 +77,8 @@ function writeLicenses(metafile: Metafile, outdir: string): string[] {
     names.push(`${name}@${version}`);
     sections.push(`${name}@${version} (${license ?? 'see text'})\n\n${readFileSync(join(dir, licenseFile), 'utf8').trim()}\n`);
   }
-  mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), `@lab/telemetry bundles the following packages.\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`);
   return names;
-}
-
-function requireTypescriptBin(): string {
-  for (let dir = PACKAGE_DIR; dir !== dirname(dir); dir = dirname(dir)) {
-    const bin = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
-    if (existsSync(bin)) return bin;
-  }
-  throw new Error('typescript is not installed (a dev dependency of the repository root)');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
