@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
 
 const CONVENTIONS = join(REPO_ROOT, 'docs', 'conventions.md');
-const LOGGER = join(REPO_ROOT, 'packages', 'telemetry', 'src', 'logging.ts');
+const LOGGER = join(REPO_ROOT, 'packages', 'telemetry', 'src', 'logging', 'logging.ts');
 
 export interface ServicePorts {
   port: number;
@@ -38,7 +38,7 @@ export function libraryLogKeys(): LogKeys {
     const traceId = /fields\.(\w+)\s*=\s*spanContext\.traceId/.exec(source)?.[1];
     const spanId = /fields\.(\w+)\s*=\s*spanContext\.spanId/.exec(source)?.[1];
     const service = /base:\s*\{\s*(\w+):\s*config\.serviceName/.exec(source)?.[1];
-    if (traceId && spanId && service) return { traceId, spanId, service, source: 'packages/telemetry/src/logging.ts' };
+    if (traceId && spanId && service) return { traceId, spanId, service, source: 'packages/telemetry/src/logging/logging.ts' };
   }
   const logs = /## Logs[\s\S]*?whenever a span is\s+active `(\w+)`, `(\w+)`/.exec(readFileSync(CONVENTIONS, 'utf8'));
   const service = /`(\w+)` \(service name\)/.exec(readFileSync(CONVENTIONS, 'utf8'));
@@ -46,14 +46,14 @@ export function libraryLogKeys(): LogKeys {
   return { traceId: logs[1]!, spanId: logs[2]!, service: service[1]!, source: 'docs/conventions.md' };
 }
 
-const CONFIG = join(REPO_ROOT, 'packages', 'telemetry', 'src', 'config.ts');
+const CONFIG = join(REPO_ROOT, 'packages', 'telemetry', 'src', 'config', 'config.ts');
 
-/** The values the library accepts for its enumerated env variables (the arrays of packages/telemetry/src/config.ts). */
+/** The values the library accepts for its enumerated env variables (the arrays of packages/telemetry/src/config/config.ts). */
 export function libraryEnumValues(): Record<'OTEL_PROPAGATORS' | 'OTEL_TRACES_SAMPLER' | 'OTEL_EXPORTER_OTLP_PROTOCOL', string[]> {
   const source = readFileSync(CONFIG, 'utf8');
   const list = (name: string) => {
     const body = new RegExp(`const ${name}: \\w+\\[\\] = \\[([^\\]]*)\\]`).exec(source)?.[1];
-    if (!body) throw new Error(`packages/telemetry/src/config.ts has no ${name} list`);
+    if (!body) throw new Error(`packages/telemetry/src/config/config.ts has no ${name} list`);
     return [...body.matchAll(/'([^']+)'/g)].map((match) => match[1]!);
   };
   return { OTEL_PROPAGATORS: list('PROPAGATORS'), OTEL_TRACES_SAMPLER: list('SAMPLERS'), OTEL_EXPORTER_OTLP_PROTOCOL: list('PROTOCOLS') };

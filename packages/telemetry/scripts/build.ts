@@ -28,8 +28,18 @@ const BUNDLED = new Set([
   'sonic-boom',
 ]);
 
-/** Public entries (package.json exports) plus the modules index.ts and the profiling loader load by path. */
-const ENTRY_POINTS = ['index', 'register', 'sqlite', 'telemetry', 'shared-otel-api', 'profiling/index'];
+/**
+ * Output name -> source under src/: the public entries (package.json exports) plus the modules index.ts and the
+ * profiling loader load by path (module-extension.ts), which keep their src/ paths.
+ */
+const ENTRY_POINTS: Record<string, string> = {
+  index: 'index',
+  register: 'register',
+  sqlite: 'sqlite',
+  init: 'init',
+  'metrics/shared-otel-api': 'metrics/shared-otel-api',
+  'profiling/index': 'profiling/index',
+};
 
 export async function buildPackage(outdir: string): Promise<{ outdir: string; bundledPackages: string[] }> {
   const target = resolve(outdir);
@@ -37,7 +47,7 @@ export async function buildPackage(outdir: string): Promise<{ outdir: string; bu
   const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; engines: { node: string } };
   const result = await build({
     absWorkingDir: PACKAGE_DIR,
-    entryPoints: Object.fromEntries(ENTRY_POINTS.map((name) => [name, `src/${name}.ts`])),
+    entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([name, source]) => [name, `src/${source}.ts`])),
     outdir: target,
     bundle: true,
     splitting: true,

@@ -6,21 +6,21 @@
 // The implementation is therefore required after that call instead of imported statically (static imports would be
 // loaded before this module's body runs).
 import { createRequire, enableCompileCache } from 'node:module';
-import { MODULE_EXTENSION } from './module-extension.ts';
-import { hookPino } from './pino-hook.ts';
-import type * as SharedApi from './shared-otel-api.ts';
-import type * as Implementation from './telemetry.ts';
+import { packageModulePath } from './module-extension.ts';
+import { hookPino } from './logging/pino-hook.ts';
+import type * as SharedApi from './metrics/shared-otel-api.ts';
+import type * as Implementation from './init.ts';
 
 if (process.env.LAB_TELEMETRY_COMPILE_CACHE !== 'false') enableCompileCache();
 // Before anything loads pino: the application's own imports of it are evaluated after this module.
 hookPino();
 const requireHere = createRequire(import.meta.url);
-(requireHere(`./shared-otel-api${MODULE_EXTENSION}`) as typeof SharedApi).shareOtelApiWithPromClient();
-const implementation = requireHere(`./telemetry${MODULE_EXTENSION}`) as typeof Implementation;
+(requireHere(packageModulePath('metrics/shared-otel-api')) as typeof SharedApi).shareOtelApiWithPromClient();
+const implementation = requireHere(packageModulePath('init')) as typeof Implementation;
 
 export type { MetricsHelpers, Telemetry, TelemetryOptions } from './types.ts';
 /** Drains an HTTP server within a deadline; the library already drains every server that served requests. */
-export { drainServer } from './drain.ts';
+export { drainServer } from './lifecycle/drain.ts';
 
 /**
  * Starts telemetry for this process. Options override the environment. Call it before the application creates its

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TraceFlags } from '@opentelemetry/api';
 import pino from 'pino';
-import { createAccessLog } from '../src/access-log.ts';
+import { createAccessLog } from '../src/logging/access-log.ts';
 
 const TIME = /"time":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"/;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OtlpReceiver } from '@lab/receiver';
-import { summarizeSql } from '../src/sqlite.ts';
+import { summarizeSql } from '../src/instrumentations/sqlite.ts';
 import { jsonLines, type RunningService, startService } from './helpers/service.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, parseDurationMs } from '../src/config.ts';
+import { loadConfig, parseDurationMs } from '../src/config/config.ts';
 import { jsonLines, startService } from './helpers/service.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

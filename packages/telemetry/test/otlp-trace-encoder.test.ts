@@ -12,7 +12,7 @@ import { TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { encodeTraceExportRequest } from '../src/otlp-trace-encoder.ts';
+import { encodeTraceExportRequest } from '../src/tracing/otlp-trace-encoder.ts';
 
 interface Decodable {
   decode(bytes: Uint8Array): unknown;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CENSOR, redactSensitive } from '../src/redaction.ts';
+import { CENSOR, redactSensitive } from '../src/logging/redaction.ts';
 
 test('sensitive values are censored at the top level, one level down and in headers, without touching the input', () => {
   const input = {

@@ -2,7 +2,7 @@
 // "No data"), in both exposition formats.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMetrics } from '../src/metrics.ts';
+import { createMetrics } from '../src/metrics/metrics.ts';
 
 test('spans_dropped and export_failures start at 0 for each reason and signal', async () => {
   const metrics = createMetrics(100);

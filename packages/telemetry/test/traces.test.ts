@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { B3Propagator } from '../src/b3.ts';
+import { B3Propagator } from '../src/tracing/b3.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

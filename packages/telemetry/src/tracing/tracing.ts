@@ -26,10 +26,10 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { B3Propagator } from './b3.ts';
-import type { PropagatorName, TelemetryConfig } from './config.ts';
-import { withDeadline } from './deadline.ts';
-import type { ThrottledReporter } from './errors.ts';
-import type { CoreMetrics } from './metrics.ts';
+import type { PropagatorName, TelemetryConfig } from '../config/config.ts';
+import { withDeadline } from '../lifecycle/deadline.ts';
+import type { ThrottledReporter } from '../logging/throttled-reporter.ts';
+import type { CoreMetrics } from '../metrics/metrics.ts';
 import type { ResourceAttributes } from './resource.ts';
 
 export interface Tracing {

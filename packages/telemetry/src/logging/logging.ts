@@ -3,7 +3,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { type AccessLog, createAccessLog } from './access-log.ts';
-import type { TelemetryConfig } from './config.ts';
+import type { TelemetryConfig } from '../config/config.ts';
 import { CENSOR, redactSensitive } from './redaction.ts';
 import { LineBatcher } from './line-batcher.ts';
 

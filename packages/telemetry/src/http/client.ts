@@ -4,9 +4,9 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { context, propagation, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import { type ErrorSink, guarded } from './guard.ts';
-import { normalizeMethod, parseHost } from './http-semconv.ts';
-import type { CoreMetrics } from './metrics.ts';
+import { type ErrorSink, guarded } from '../instrumentations/guard.ts';
+import { normalizeMethod, parseHost } from './semconv.ts';
+import type { CoreMetrics } from '../metrics/metrics.ts';
 
 interface ClientState {
   span: Span;

@@ -7,9 +7,9 @@ import { Writable } from 'node:stream';
 import { type Attributes, type LogRecord, ROOT_CONTEXT, SeverityNumber, trace } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { OtlpTarget } from './config.ts';
-import { withDeadline } from './deadline.ts';
-import type { ResourceAttributes } from './resource.ts';
+import type { OtlpTarget } from '../config/config.ts';
+import { withDeadline } from '../lifecycle/deadline.ts';
+import type { ResourceAttributes } from '../tracing/resource.ts';
 
 const requireLazily = createRequire(import.meta.url);
 

@@ -1,8 +1,8 @@
 // The one module that reads the environment. It validates every variable, merges the options over it and returns a
 // frozen config. A bad value never throws: it yields one warning (variable, value, what is accepted) and the
 // documented default is used instead.
-import type { ProfilingConfig } from './profiling/contract.ts';
-import type { TelemetryOptions } from './types.ts';
+import type { ProfilingConfig } from '../profiling/contract.ts';
+import type { TelemetryOptions } from '../types.ts';
 
 export type TracesExporter = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';

@@ -1,15 +1,16 @@
 // Starts profiling behind the seam of profiling/contract.ts, loading the implementation only when a Pyroscope address
 // is configured. A missing or failing implementation is reported once; the service runs on without profiling.
+import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { MODULE_EXTENSION } from './module-extension.ts';
-import type { ProfilingConfig, ProfilingHooks, StartProfiling } from './profiling/contract.ts';
+import { packageModulePath } from '../module-extension.ts';
+import type { ProfilingConfig, ProfilingHooks, StartProfiling } from './contract.ts';
 
 export async function loadProfiling(config: ProfilingConfig, registry: Registry, logger: Logger): Promise<ProfilingHooks | undefined> {
   try {
     // A variable specifier: the implementation is another module's deliverable, resolved at run time only.
-    const specifier = `./profiling/index${MODULE_EXTENSION}`;
-    const module = (await import(specifier)) as { startProfiling?: StartProfiling };
+    const specifier = packageModulePath('profiling/index');
+    const module = (await import(pathToFileURL(specifier).href)) as { startProfiling?: StartProfiling };
     if (typeof module.startProfiling !== 'function') throw new Error(`${specifier} does not export startProfiling`);
     return module.startProfiling({ config, registry, logger });
   } catch (error) {

@@ -2,22 +2,22 @@
 import type { Server } from 'node:http';
 import { context, DiagLogLevel, diag, trace } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
-import { loadConfig, type TelemetryConfig } from './config.ts';
-import { AlsContextManager } from './context.ts';
-import { createThrottledReporter, type ReportLevel } from './errors.ts';
-import { instrumentHttpClients } from './http-client.ts';
-import { instrumentHttpServer } from './http-server.ts';
-import { startLogExport } from './log-export.ts';
-import { activeTraceFields, createLoggers } from './logging.ts';
-import { type CoreMetrics, createMetrics } from './metrics.ts';
-import { createMetricsHandler, startMetricsServer } from './metrics-endpoint.ts';
-import { setTraceFields } from './pino-hook.ts';
-import { loadProfiling } from './profiling-loader.ts';
-import { loadOptInInstrumentations } from './opt-in-instrumentations.ts';
-import { buildResourceAttributes, profileTags } from './resource.ts';
-import { startRuntimeMetrics } from './runtime-metrics.ts';
-import { createShutdown } from './shutdown.ts';
-import { startTracing } from './tracing.ts';
+import { loadConfig, type TelemetryConfig } from './config/config.ts';
+import { AlsContextManager } from './tracing/context.ts';
+import { createThrottledReporter, type ReportLevel } from './logging/throttled-reporter.ts';
+import { instrumentHttpClients } from './http/client.ts';
+import { instrumentHttpServer } from './http/server.ts';
+import { startLogExport } from './logging/log-export.ts';
+import { activeTraceFields, createLoggers } from './logging/logging.ts';
+import { type CoreMetrics, createMetrics } from './metrics/metrics.ts';
+import { createMetricsHandler, startMetricsServer } from './metrics/endpoint.ts';
+import { setTraceFields } from './logging/pino-hook.ts';
+import { loadProfiling } from './profiling/loader.ts';
+import { loadOptInInstrumentations } from './instrumentations/opt-in.ts';
+import { buildResourceAttributes, profileTags } from './tracing/resource.ts';
+import { startRuntimeMetrics } from './metrics/runtime.ts';
+import { createShutdown } from './lifecycle/shutdown.ts';
+import { startTracing } from './tracing/tracing.ts';
 import type { Telemetry, TelemetryOptions } from './types.ts';
 
 const TRACER_NAME = '@lab/telemetry';
@@ -135,5 +135,5 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   return handle;
 }
 
-export { activeTraceFields } from './logging.ts';
-export { DURATION_BUCKETS } from './metrics.ts';
+export { activeTraceFields } from './logging/logging.ts';
+export { DURATION_BUCKETS } from './metrics/metrics.ts';

@@ -3,7 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
 import { type ExemplarLabels, ExemplarHistogram } from './histogram.ts';
-import type { MetricsHelpers } from './types.ts';
+import type { MetricsHelpers } from '../types.ts';
 
 /** Seconds; the buckets of every duration histogram (conventions.md). */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

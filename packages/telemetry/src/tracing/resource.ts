@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TelemetryConfig } from './config.ts';
+import type { TelemetryConfig } from '../config/config.ts';
 
 export type ResourceAttributes = Record<string, string>;
 

@@ -4,15 +4,15 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Attributes, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import type { AccessLog } from './access-log.ts';
-import type { TelemetryConfig } from './config.ts';
-import type { AlsContextManager } from './context.ts';
-import { type ErrorSink, guarded } from './guard.ts';
-import { normalizeMethod, parseHost, pathOf } from './http-semconv.ts';
-import { RUN_ID_BAGGAGE_KEY } from './logging.ts';
-import { type CoreMetrics, UNMATCHED_ROUTE } from './metrics.ts';
-import type { LocalRootHandle, ProfilingHooks } from './profiling/contract.ts';
-import { drainServer } from './drain.ts';
+import type { AccessLog } from '../logging/access-log.ts';
+import type { TelemetryConfig } from '../config/config.ts';
+import type { AlsContextManager } from '../tracing/context.ts';
+import { type ErrorSink, guarded } from '../instrumentations/guard.ts';
+import { normalizeMethod, parseHost, pathOf } from './semconv.ts';
+import { RUN_ID_BAGGAGE_KEY } from '../logging/logging.ts';
+import { type CoreMetrics, UNMATCHED_ROUTE } from '../metrics/metrics.ts';
+import type { LocalRootHandle, ProfilingHooks } from '../profiling/contract.ts';
+import { drainServer } from '../lifecycle/drain.ts';
 
 export interface HttpServerInstrumentation {
   /** Profiling hooks, set once profiling has started. */
