@@ -2,7 +2,7 @@
 // Dockerfile of each, under the image names the manifests use; both Trivy scans fail on HIGH/CRITICAL; the bump
 // step's edit (newTag + digest) renders to a digest-pinned image the policies accept.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -44,6 +44,30 @@ test('tests run first; both Trivy scans fail the build on HIGH/CRITICAL; push an
   assert.ok(imageSteps.indexOf('Trivy image scan') < imageSteps.findIndex((name) => name.startsWith('Push')), 'scan before push');
   assert.match(String(at(workflow, 'jobs', 'bump-dev', 'if')), /refs\/heads\/main/);
   assert.deepEqual(at(workflow, 'permissions'), { contents: 'read' }, 'least privilege by default');
+});
+
+// A tag can be moved (trivy-action's were force-pushed in March 2026, and tags before 0.35.0 no longer resolve):
+// every action from outside this repository runs at a full commit SHA, its release named in a comment.
+test('every third-party action in every workflow is pinned by commit SHA with its version in a comment; Trivy >= 0.35.0', () => {
+  const dir = join(REPO_ROOT, '.github', 'workflows');
+  const lines = readdirSync(dir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .flatMap((file) => readFileSync(join(dir, file), 'utf8').split('\n').map((line, index) => ({ where: `${file}:${index + 1}`, line })))
+    .filter(({ line }) => /^\s*(-\s+)?uses:/.test(line));
+  assert.ok(lines.length >= 10, `only ${lines.length} uses: lines found`);
+  for (const { where, line } of lines) {
+    const uses = /uses:\s*(\S+)(.*)$/.exec(line);
+    const ref = uses?.[1] ?? '';
+    if (ref.startsWith('./')) continue;
+    const pinned = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40})$/.exec(ref);
+    assert.ok(pinned, `${where}: ${ref} is not pinned to a full 40-hex commit SHA`);
+    const version = /^\s*#\s*v?(\d+)\.(\d+)\.(\d+)\s*$/.exec(uses?.[2] ?? '');
+    assert.ok(version, `${where}: ${ref} needs its release as a "# vX.Y.Z" comment`);
+    if (pinned[1] === 'aquasecurity/trivy-action') {
+      const [major, minor] = [Number(version[1]), Number(version[2])];
+      assert.ok(major > 0 || minor >= 35, `${where}: trivy-action ${version[0].trim()} is older than 0.35.0`);
+    }
+  }
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'deploy-bump-'));
