@@ -16,7 +16,7 @@ Endpoints (flag, or env):
   --prometheus URL   PROMETHEUS_URL   Prometheus or Thanos query (query_exemplars)
   --tempo URL        TEMPO_URL        Tempo HTTP (GET /api/traces/<id>)
   --loki URL         LOKI_URL         Loki HTTP (query_range)
-  --pyroscope URL    PYROSCOPE_URL    Pyroscope HTTP (SelectMergeStacktraces)
+  --pyroscope URL    PYROSCOPE_URL    Pyroscope HTTP (SelectMergeSpanProfile)
   Auth per endpoint, env only: <NAME>_BEARER_TOKEN, or <NAME>_USER and <NAME>_PASSWORD; <NAME>_TENANT sends
   X-Scope-OrgID. NAME is PROMETHEUS, TEMPO, LOKI or PYROSCOPE.
 

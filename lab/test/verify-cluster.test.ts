@@ -1,16 +1,19 @@
 // `pnpm verify:cluster` against a fake cluster on 127.0.0.1: one HTTP server answers as Prometheus
 // (query_exemplars), Tempo (/api/traces/<id>, OTLP JSON with base64 ids as Tempo encodes them), Loki (query_range
-// streams, JSON lines and structured metadata) and Pyroscope (SelectMergeStacktraces flame graph), with bodies in the
-// formats their HTTP APIs document. The backends' requests are checked too (query, time units, auth, tenant).
+// streams, JSON lines and structured metadata) and Pyroscope (SelectMergeSpanProfile flame graph), with bodies in the
+// formats their HTTP APIs document. Every request is held to the upstream contract (upstream-contracts.ts: the
+// vendored Pyroscope .proto messages, the documented HTTP parameters): a field or parameter the real API does not have
+// is answered 400 and fails the test. The requests' values are checked too (query, time units, auth, tenant).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, beforeEach, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { clusterBackends, DEFAULT_PROFILE_TYPE, summarizeFlamegraph } from '../src/correlation/cluster.ts';
 import { parseDuration } from '../src/verify-cluster.ts';
+import { ContractError, checkHttpQuery, checkPyroscopeResponse, decodePyroscopeRequest } from './upstream-contracts.ts';
 
 const CLI = join(fileURLToPath(new URL('..', import.meta.url)), 'src', 'verify-cluster.ts');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -90,10 +93,11 @@ function lokiStreams(query: string) {
   };
 }
 
-/** SelectMergeStacktraces: samples only for gateway's and orders' local-root spans. */
-function flamegraph(body: { spanSelector?: string[] }) {
+/** SelectMergeSpanProfile (the decoded request message): samples only for gateway's and orders' local-root spans. */
+function flamegraph(request: Record<string, unknown>) {
   const profiled = [localRoot('gateway').id, localRoot('orders').id];
-  if (!body.spanSelector?.some((id) => profiled.includes(id))) return { flamegraph: { names: ['total'], levels: [{ values: ['0', '0', '0', '0'] }], total: '0', maxSelf: '0' } };
+  const selected = (request['span_selector'] ?? []) as string[];
+  if (!selected.some((id) => profiled.includes(id))) return { flamegraph: { names: ['total'], levels: [{ values: ['0', '0', '0', '0'] }], total: '0', maxSelf: '0' } };
   return {
     flamegraph: {
       names: ['total', 'processTicksAndRejections', 'scoreFraud', 'JSON.parse'],
@@ -112,7 +116,40 @@ interface Recorded {
   body: unknown;
 }
 
-const fake: { server?: Server; base: string; requests: Recorded[]; noLogsFor?: string; failTempo?: boolean } = { base: '', requests: [] };
+const fake: { server?: Server; base: string; requests: Recorded[]; violations: string[]; noLogsFor?: string; failTempo?: boolean } = {
+  base: '',
+  requests: [],
+  violations: [],
+};
+
+const PYROSCOPE_PROCEDURE = '/querier.v1.QuerierService/';
+
+/** The answer of the fake for one request, after the request passed its API's contract (throws ContractError). */
+function answer(method: string, url: URL, body: unknown): [number, unknown] {
+  const path = url.pathname;
+  if (path.startsWith('/prom/')) {
+    checkHttpQuery('Prometheus', path.slice('/prom'.length), url.searchParams);
+    return [200, exemplars(url.searchParams.get('query') ?? '')];
+  }
+  if (path.startsWith('/tempo/')) {
+    checkHttpQuery('Tempo', path.slice('/tempo'.length), url.searchParams);
+    if (path === `/tempo/api/traces/${TRACE_ID}`) return fake.failTempo ? [500, 'internal: ingester unavailable'] : [200, tempoTrace()];
+    return [404, 'trace not found'];
+  }
+  if (path.startsWith('/loki/')) {
+    checkHttpQuery('Loki', path.slice('/loki'.length), url.searchParams);
+    return [200, lokiStreams(url.searchParams.get('query') ?? '')];
+  }
+  if (path.startsWith(`/pyroscope${PYROSCOPE_PROCEDURE}`) && method === 'POST') {
+    const procedure = path.slice('/pyroscope'.length);
+    const request = decodePyroscopeRequest(procedure, body);
+    if (procedure !== `${PYROSCOPE_PROCEDURE}SelectMergeSpanProfile`) return [501, `${procedure} is not faked`];
+    const response = flamegraph(request);
+    checkPyroscopeResponse(procedure, response);
+    return [200, response];
+  }
+  return [404, { error: `unexpected ${method} ${path}` }];
+}
 
 before(async () => {
   fake.server = createServer((request, response) => {
@@ -120,18 +157,20 @@ before(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://fake');
-      const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { spanSelector?: string[] }) : undefined;
+      const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
       fake.requests.push({ method: request.method ?? '', path: url.pathname, query: url.searchParams, headers: request.headers, body });
-      const send = (status: number, payload: unknown) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
-      };
-      if (url.pathname === '/prom/api/v1/query_exemplars') return send(200, exemplars(url.searchParams.get('query') ?? ''));
-      if (url.pathname === `/tempo/api/traces/${TRACE_ID}`) return fake.failTempo ? send(500, 'internal: ingester unavailable') : send(200, tempoTrace());
-      if (url.pathname.startsWith('/tempo/api/traces/')) return send(404, 'trace not found');
-      if (url.pathname === '/loki/loki/api/v1/query_range') return send(200, lokiStreams(url.searchParams.get('query') ?? ''));
-      if (url.pathname === '/pyroscope/querier.v1.QuerierService/SelectMergeStacktraces' && request.method === 'POST') return send(200, flamegraph(body ?? {}));
-      return send(404, { error: `unexpected ${request.method} ${url.pathname}` });
+      let status: number;
+      let payload: unknown;
+      try {
+        [status, payload] = answer(request.method ?? '', url, body);
+      } catch (error) {
+        if (!(error instanceof ContractError)) throw error;
+        // What a strict server would answer; recorded so the test fails even when the client swallows the 400.
+        fake.violations.push(error.message);
+        [status, payload] = [400, { code: 'invalid_argument', message: error.message }];
+      }
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
     });
   });
   await new Promise<void>((resolve) => fake.server!.listen(0, '127.0.0.1', resolve));
@@ -142,8 +181,13 @@ after(() => new Promise<void>((resolve) => (fake.server ? fake.server.close(() =
 
 beforeEach(() => {
   fake.requests = [];
+  fake.violations = [];
   delete fake.noLogsFor;
   delete fake.failTempo;
+});
+
+afterEach(() => {
+  assert.deepEqual(fake.violations, [], 'every request the fakes received is valid for the real API');
 });
 
 const endpoints = () => ({
@@ -208,7 +252,7 @@ test('logs: LogQL on service_name with a trace_id filter, nanosecond range, ids 
   assert.equal(request?.path, '/loki/loki/api/v1/query_range', 'a trailing slash in the base URL is not doubled');
 });
 
-test('profile: SelectMergeStacktraces with the span selector, profile type and ms range; self time per function', async () => {
+test('profile: SelectMergeSpanProfile with the span selector, profile type and ms range; self time per function', async () => {
   const backends = clusterBackends({ ...endpoints(), profileType: DEFAULT_PROFILE_TYPE });
   const summary = await backends.profileForSpan('gateway', localRoot('gateway').id, range);
   assert.deepEqual(summary, {
@@ -220,13 +264,54 @@ test('profile: SelectMergeStacktraces with the span selector, profile type and m
       { name: 'processTicksAndRejections', self: 100 },
     ],
   });
-  const body = fake.requests[0]?.body as Record<string, unknown>;
+  const [request] = fake.requests;
+  assert.equal(request?.path, '/pyroscope/querier.v1.QuerierService/SelectMergeSpanProfile');
+  assert.equal(request?.headers['connect-protocol-version'], '1');
+  const body = request?.body as Record<string, unknown>;
   assert.deepEqual(body['spanSelector'], [localRoot('gateway').id]);
   assert.equal(body['labelSelector'], '{service_name="gateway"}');
   assert.equal(body['profileTypeID'], 'wall:cpu:nanoseconds:wall:nanoseconds');
   assert.ok(Number(body['start']) <= range.start * 1000 && Number(body['end']) >= range.end * 1000, 'milliseconds covering the range');
   assert.equal(await backends.profileForSpan('catalog', localRoot('catalog').id, range), undefined, 'an empty flame graph is no profile');
   assert.equal(summarizeFlamegraph('x', {}), undefined);
+});
+
+test('the fakes reject what the real APIs do not have: a span selector on SelectMergeStacktraces, an unknown parameter', async () => {
+  // The request the old client sent: Pyroscope 1.x has no span selector on SelectMergeStacktracesRequest (a Connect
+  // server would drop the field and answer with the whole service's profile).
+  const stacktraces = {
+    profileTypeID: DEFAULT_PROFILE_TYPE,
+    labelSelector: '{service_name="gateway"}',
+    spanSelector: [localRoot('gateway').id],
+    start: String((NOW - 600) * 1000),
+    end: String(NOW * 1000),
+  };
+  assert.throws(() => decodePyroscopeRequest('/querier.v1.QuerierService/SelectMergeStacktraces', stacktraces), (error: Error) => {
+    assert.ok(error instanceof ContractError);
+    assert.match(error.message, /^Pyroscope v1\.21\.1 SelectMergeStacktracesRequest: unknown field "spanSelector"/);
+    return true;
+  });
+  const posted = await fetch(`${fake.base}/pyroscope/querier.v1.QuerierService/SelectMergeStacktraces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(stacktraces),
+  });
+  assert.equal(posted.status, 400);
+  // The same fields are a valid SelectMergeSpanProfileRequest; wrong types and snake_case aliases are decoded as protojson does.
+  assert.deepEqual(decodePyroscopeRequest('/querier.v1.QuerierService/SelectMergeSpanProfile', { ...stacktraces, max_nodes: 16 })['span_selector'], [localRoot('gateway').id]);
+  assert.throws(() => decodePyroscopeRequest('/querier.v1.QuerierService/SelectMergeSpanProfile', { ...stacktraces, start: 'yesterday' }), /start: "yesterday" is not an integer/);
+  assert.throws(() => decodePyroscopeRequest('/querier.v1.QuerierService/SelectMergeSpanProfile', { ...stacktraces, format: 'SVG' }), /format: "SVG" is not one of PROFILE_FORMAT_UNSPECIFIED/);
+  assert.throws(() => checkPyroscopeResponse('/querier.v1.QuerierService/SelectMergeSpanProfile', { flamegraph: { names: [], levels: [], total: '0', self: '0' } }), /unknown field "self"/);
+
+  const loki = await fetch(`${fake.base}/loki/loki/api/v1/query_range?query=${encodeURIComponent('{service_name="gateway"}')}&tenant=lab`);
+  assert.equal(loki.status, 400);
+  assert.match(await loki.text(), /Loki \/loki\/api\/v1\/query_range: unknown query parameter \\"tenant\\"/);
+  const tempo = await fetch(`${fake.base}/tempo/api/traces/${TRACE_ID}?mode=all`);
+  assert.equal(tempo.status, 400);
+  const prometheus = await fetch(`${fake.base}/prom/api/v1/query_exemplar?query=up`);
+  assert.equal(prometheus.status, 400, 'the old singular path is not an endpoint');
+  assert.equal(fake.violations.length, 4, fake.violations.join('\n'));
+  fake.violations = [];
 });
 
 test('an HTTP error names the backend, the URL and the status, never the credentials (user:password in the URL is basic auth)', async () => {

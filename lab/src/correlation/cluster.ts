@@ -1,7 +1,7 @@
 // CorrelationBackends over a cluster's HTTP APIs, for `pnpm verify:cluster`: Prometheus/Thanos query_exemplars,
 // Tempo's trace by id (OTLP JSON), Loki's query_range (trace_id as structured metadata), Pyroscope's
-// SelectMergeStacktraces with a span selector. Each endpoint can carry a bearer token or basic auth and a tenant
-// (X-Scope-OrgID); none of them is ever printed.
+// SelectMergeSpanProfile (span profiles by local-root span id). Each endpoint can carry a bearer token or basic auth
+// and a tenant (X-Scope-OrgID); none of them is ever printed.
 import { type ExportTraceRequestJson, spansOf } from './otlp-json.ts';
 import type { CorrelationBackends, Exemplar, LogLine, ProfileSummary, TimeRange, TraceSpan } from './types.ts';
 
@@ -87,7 +87,10 @@ class HttpClient {
   }
 
   /** The decoded JSON body; undefined on 404 when allowed; otherwise a non-2xx status throws with the body's start. */
-  async request<T>(path: string, init: { query?: Record<string, string>; body?: unknown; allow404?: boolean } = {}): Promise<T | undefined> {
+  async request<T>(
+    path: string,
+    init: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string>; allow404?: boolean } = {},
+  ): Promise<T | undefined> {
     const url = new URL(`${this.endpoint.url.replace(/\/$/, '')}${path}`);
     for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
     const where = `${this.label} ${displayUrl(url.toString())}`;
@@ -95,7 +98,7 @@ class HttpClient {
     try {
       response = await fetch(url, {
         method: init.body === undefined ? 'GET' : 'POST',
-        headers: this.headers(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        headers: this.headers({ ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers }),
         ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -138,7 +141,27 @@ interface LokiResponse {
   data: { resultType: string; result: { stream: Record<string, string>; values: [string, string, Record<string, unknown>?][] }[] };
 }
 
-/** Pyroscope flame graph: levels of [x offset, total, self, name index] quadruples; int64 as JSON strings. */
+/**
+ * Span profiles: grafana/pyroscope api/querier/v1/querier.proto, `rpc SelectMergeSpanProfile` (tags v1.21.1 @ d6cb8c3d,
+ * v2.2.1 @ df3c0391; vendored in lab/test/upstream). Pyroscope before 2.2 has no span selector on
+ * SelectMergeStacktracesRequest and Connect drops unknown JSON fields, so a selector there would silently return the
+ * whole service's profile; SelectMergeSpanProfile filters by span in every version (kept, though deprecated, in 2.x).
+ * Fields in the proto3 JSON mapping (lowerCamelCase; int64 as decimal strings).
+ */
+const SELECT_MERGE_SPAN_PROFILE = '/querier.v1.QuerierService/SelectMergeSpanProfile';
+interface SelectMergeSpanProfileRequest {
+  profileTypeID: string;
+  labelSelector: string;
+  /** Hex span ids: the local-root span ids samples are labelled with (`span_id`). */
+  spanSelector: string[];
+  /** Milliseconds since the epoch. */
+  start: string;
+  end: string;
+  maxNodes: string;
+  format: 'PROFILE_FORMAT_FLAMEGRAPH';
+}
+
+/** SelectMergeSpanProfileResponse.flamegraph: levels of [x offset, total, self, name index] quadruples; int64 as JSON strings. */
 interface PyroscopeFlamegraph {
   flamegraph?: { names?: string[]; levels?: { values?: (string | number)[] }[]; total?: string | number };
 }
@@ -202,16 +225,17 @@ export function clusterBackends(config: ClusterConfig): CorrelationBackends {
     },
 
     async profileForSpan(serviceName: string, spanId: string, range: TimeRange): Promise<ProfileSummary | undefined> {
-      const body = await pyroscope.request<PyroscopeFlamegraph>('/querier.v1.QuerierService/SelectMergeStacktraces', {
-        body: {
-          profileTypeID: config.profileType,
-          labelSelector: `{service_name="${escapeLabel(serviceName)}"}`,
-          spanSelector: [spanId],
-          start: Math.round((range.start - SLACK_SECONDS) * 1000),
-          end: Math.round((range.end + SLACK_SECONDS) * 1000),
-          maxNodes: 512,
-        },
-      });
+      const request: SelectMergeSpanProfileRequest = {
+        profileTypeID: config.profileType,
+        labelSelector: `{service_name="${escapeLabel(serviceName)}"}`,
+        spanSelector: [spanId],
+        start: String(Math.round((range.start - SLACK_SECONDS) * 1000)),
+        end: String(Math.round((range.end + SLACK_SECONDS) * 1000)),
+        maxNodes: '512',
+        format: 'PROFILE_FORMAT_FLAMEGRAPH',
+      };
+      // Connect unary call with a JSON body; the protocol header tells a Connect server it is not a gRPC-Web call.
+      const body = await pyroscope.request<PyroscopeFlamegraph>(SELECT_MERGE_SPAN_PROFILE, { body: request, headers: { 'connect-protocol-version': '1' } });
       return summarizeFlamegraph(serviceName, body);
     },
   };
