@@ -127,3 +127,9 @@ test('every literal `$` is escaped as `$$`: only the backend URLs are expanded f
   // An unescaped template would be eaten by the expansion: prove the check notices.
   assert.equal(expandAsGrafana('{$__tags}', env), '{}');
 });
+
+test("the README names the traces-to-profiles profile type the datasource provisions", () => {
+  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+  const named = /\*\*Traces → profiles\*\*[^`]*`tracesToProfiles`[^`]*`profileTypeId`\s*`([^`]+)`/.exec(readme)?.[1];
+  assert.equal(named, byUid.get('tempo')?.jsonData.tracesToProfiles.profileTypeId);
+});

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { argoApps } from '../src/inventory.ts';
-import { asObject, at, type Json, type JsonObject, parseYaml } from '../src/manifests.ts';
+import { argoApps, renderedKustomizations } from '../src/inventory.ts';
+import { asArray, asObject, at, type Json, type JsonObject, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
 
 const apps = argoApps();
@@ -62,4 +62,35 @@ test('the Cilium values reader follows --set over --values, so the check above c
   const parsed = ciliumInstallValues('```sh\ncilium install --values deploy/platform/cilium/bootstrap-values.yaml --set cni.exclusive=true --wait\n```\n');
   assert.equal(at(parsed, 'cni', 'exclusive'), true);
   assert.deepEqual(ciliumInstallValues('```sh\ncilium install --wait   # defaults\n```\n'), {});
+});
+
+const datasources = asArray(at(parseYaml(readFileSync(join(REPO_ROOT, 'dashboards', 'provisioning', 'datasources.yaml'), 'utf8'), 'datasources.yaml')[0], 'datasources')).map(asObject);
+
+test("Grafana streams from Tempo only if Tempo serves streaming over HTTP (chart's tempo.streamOverHttpEnabled)", () => {
+  const tempo = datasources.find((source) => source['type'] === 'tempo');
+  assert.ok(tempo, 'no Tempo datasource');
+  const streaming = Object.values(asObject(at(tempo, 'jsonData', 'streamingEnabled'))).some((enabled) => enabled === true);
+  // The chart renders `stream_over_http_enabled: {{ .Values.tempo.streamOverHttpEnabled }}`, default false.
+  assert.equal(at(values('tempo'), 'tempo', 'streamOverHttpEnabled') === true, streaming, 'datasource streamingEnabled and Tempo streamOverHttpEnabled disagree');
+});
+
+test('dashboards land in the folder the provisioning names ("Lab"), not in General', () => {
+  const provider = asObject(asArray(at(parseYaml(readFileSync(join(REPO_ROOT, 'dashboards', 'provisioning', 'dashboards.yaml'), 'utf8'), 'dashboards.yaml')[0], 'providers'))[0]);
+  const folder = String(provider['folder']);
+  const sidecar = asObject(at(values('grafana'), 'sidecar', 'dashboards'));
+  const annotation = sidecar['folderAnnotation'];
+  const configMaps = renderedKustomizations(apps).get('deploy/platform/dashboards') ?? [];
+  const dashboards = configMaps.filter((object) => object['kind'] === 'ConfigMap' && at(object, 'metadata', 'labels', String(sidecar['label'])) === sidecar['labelValue']);
+  assert.ok(dashboards.length >= 4, 'the dashboards ConfigMaps are not labelled for the sidecar');
+  for (const configMap of dashboards) {
+    const name = String(at(configMap, 'metadata', 'name'));
+    if (typeof annotation === 'string') {
+      // The sidecar puts the files under <annotation value>/; Grafana makes that a folder only when the provider
+      // follows the file structure (grafana chart values, sidecar.dashboards.folderAnnotation).
+      assert.equal(at(configMap, 'metadata', 'annotations', annotation), folder, `${name}: ${annotation} annotation`);
+      assert.equal(at(sidecar, 'provider', 'foldersFromFilesStructure'), true, 'folderAnnotation needs provider.foldersFromFilesStructure: true');
+    } else {
+      assert.equal(at(sidecar, 'provider', 'folder'), folder, 'without a folder annotation the provider names the folder');
+    }
+  }
 });
