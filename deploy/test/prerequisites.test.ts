@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { argoApps, renderedKustomizations } from '../src/inventory.ts';
-import { asArray, asObject, at, type Json, type JsonObject, parseYaml } from '../src/manifests.ts';
+import { evaluateCondition, measurementPhase } from '../src/analysis-condition.ts';
+import { argoApps, OVERLAYS, renderedKustomizations } from '../src/inventory.ts';
+import { renderFallback } from '../src/kustomize.ts';
+import { asArray, asObject, at, type Json, type JsonObject, loadFile, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
 
 const apps = argoApps();
@@ -93,4 +95,80 @@ test('dashboards land in the folder the provisioning names ("Lab"), not in Gener
       assert.equal(at(sidecar, 'provider', 'folder'), folder, 'without a folder annotation the provider names the folder');
     }
   }
+});
+
+// Pod labels of Istio's `gateway` chart: `app: <name>`, `istio: <name without "istio-">`, name = values.name or the
+// release name (istio/istio manifests/charts/gateway/templates/_helpers.tpl, gateway.selectorLabels, commit
+// 8fb266ccd3af4532197509bb35ae61e06db6e302).
+function istioGatewayPodLabels(app: (typeof apps)[number]): Record<string, string> {
+  const name = String(app.values['name'] || app.helm?.releaseName);
+  const labels = asObject(app.values['labels']);
+  return { app: String(labels['app'] ?? name), istio: String(labels['istio'] ?? name.replace(/^istio-/, '')) };
+}
+
+for (const overlay of OVERLAYS) {
+  test(`${overlay}: a VirtualService carrying canary weights is bound to a Gateway an installed ingress gateway serves, and k6 enters there`, () => {
+    const objects = renderFallback(join(REPO_ROOT, overlay));
+    const named = (kind: string, name: string) => objects.find((object) => object['kind'] === kind && at(object, 'metadata', 'name') === name);
+    const ingresses = apps.filter((app) => app.helm?.chart === 'gateway' && app.helm.repoURL.includes('istio-release'));
+    const istiod = apps.find((app) => app.helm?.chart === 'istiod');
+    for (const rollout of objects.filter((object) => object['kind'] === 'Rollout')) {
+      const istio = asObject(at(rollout, 'spec', 'strategy', 'canary', 'trafficRouting', 'istio'));
+      const virtualServices = [istio['virtualService'], ...asArray(istio['virtualServices'])].filter(Boolean).map((ref) => String(asObject(ref)['name']));
+      for (const name of virtualServices) {
+        const virtualService = named('VirtualService', name);
+        assert.ok(virtualService, `VirtualService ${name}`);
+        const gateways = asArray(at(virtualService, 'spec', 'gateways')).map(String);
+        // Without gateways: only sidecars apply the weights; callers without one reach stable and canary alike.
+        const bound = gateways.filter((gateway) => gateway !== 'mesh').map((gateway) => named('Gateway', gateway.replace(/^[^/]+\//, '')));
+        assert.ok(bound.length > 0 && bound.every(Boolean), `VirtualService ${name} must name an ingress Gateway of the overlay in gateways: (has ${JSON.stringify(gateways)})`);
+        assert.ok(gateways.includes('mesh'), `VirtualService ${name}: keep "mesh" so in-mesh callers follow the weights too`);
+        for (const gateway of bound) {
+          const selector = asObject(at(gateway, 'spec', 'selector'));
+          const serving = ingresses.filter((app) => Object.entries(selector).every(([key, value]) => istioGatewayPodLabels(app)[key] === value));
+          assert.ok(serving.length > 0, `Gateway ${String(at(gateway, 'metadata', 'name'))} selects ${JSON.stringify(selector)}: no istio/gateway release has those pods`);
+          for (const app of serving) assert.equal(app.helm?.version, istiod?.helm?.version, `${app.name}: the ingress gateway runs istiod's version`);
+        }
+      }
+    }
+    const testrun = loadFile(join(DEPLOY_DIR, 'platform', 'k6-operator', 'testrun.yaml'))[0]!.doc;
+    const baseUrl = asArray(at(testrun, 'spec', 'runner', 'env')).map(asObject).find((entry) => entry['name'] === 'BASE_URL')?.['value'];
+    const host = new URL(String(baseUrl)).hostname;
+    assert.ok(
+      ingresses.some((app) => host === `${String(app.values['name'] || app.helm?.releaseName)}.${app.namespace}.svc.cluster.local`),
+      `k6 has no sidecar: its BASE_URL (${String(baseUrl)}) must be the ingress gateway for the canary weights to apply`,
+    );
+  });
+}
+
+test('canary analysis: an empty or NaN result never counts as a pass, a value within the SLO does (conditions evaluated as the controller does)', () => {
+  const objects = renderFallback(join(REPO_ROOT, OVERLAYS[0]!));
+  const templates = objects.filter((object) => object['kind'] === 'AnalysisTemplate');
+  assert.ok(templates.length > 0, 'no AnalysisTemplate');
+  for (const template of templates) {
+    for (const metric of asArray(at(template, 'spec', 'metrics')).map(asObject)) {
+      const name = String(metric['name']);
+      const conditions = { successCondition: metric['successCondition'] as string | undefined, failureCondition: metric['failureCondition'] as string | undefined };
+      const threshold = Number(/<=\s*([\d.]+)/.exec(String(conditions.successCondition ?? conditions.failureCondition))?.[1]);
+      assert.ok(Number.isFinite(threshold), `${name}: no threshold found`);
+      // No data: no canary traffic, or a label the query relies on is missing. Error also stops promotion (after
+      // consecutiveErrorLimit), but a Failed measurement says why at once.
+      assert.notEqual(measurementPhase(conditions, []), 'Successful', `${name}: an empty result passes`);
+      assert.equal(measurementPhase(conditions, [Number.NaN]), 'Failed', `${name}: NaN (0/0, no requests) passes`);
+      assert.equal(measurementPhase(conditions, [threshold]), 'Successful', `${name}: a value at the threshold fails`);
+      assert.equal(measurementPhase(conditions, [threshold * 2]), 'Failed', `${name}: a value over the threshold passes`);
+      assert.equal(measurementPhase(conditions, [Number.POSITIVE_INFINITY]), 'Failed', `${name}: +Inf passes`);
+    }
+  }
+});
+
+test('the condition evaluator keeps expr semantics: short-circuit, index errors, no JavaScript coercions', () => {
+  assert.equal(evaluateCondition('len(result) > 0 && result[0] <= 1', []), false);
+  assert.equal(evaluateCondition('len(result) == 0 || isNaN(result[0]) || result[0] <= 0.01', []), true, 'the old condition passed on no data');
+  assert.equal(evaluateCondition('!isNaN(result[0]) and not (result[0] > 1)', [0.5]), true);
+  assert.throws(() => evaluateCondition('result[0] <= 1', []), /index out of range/);
+  assert.throws(() => evaluateCondition('result[0] <= 1 + 1', [1]), /unsupported syntax|unexpected/);
+  assert.equal(measurementPhase({ successCondition: 'len(result) > 0 && result[0] <= 1' }, []), 'Error', 'indexed condition on an empty result');
+  assert.equal(measurementPhase({ successCondition: 'len(result) == 0 || result[0] <= 1' }, []), 'Error');
+  assert.equal(measurementPhase({ successCondition: 'len(result) == 0' }, []), 'Successful');
 });

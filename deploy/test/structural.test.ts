@@ -118,7 +118,7 @@ test('Cilium policies are well formed and allow exactly the shop call graph on t
     }
   }
   const callers = (service: string) => [...(ingress.get(service)?.from ?? [])].map((labels) => String(labels['app.kubernetes.io/name'] ?? labels['k8s:io.kubernetes.pod.namespace'])).sort();
-  assert.deepEqual(callers('gateway'), ['istio-system', 'loadtest', 'monitoring']);
+  assert.deepEqual(callers('gateway'), ['istio-ingress', 'monitoring']);
   assert.deepEqual(callers('catalog'), ['gateway', 'monitoring', 'orders']);
   assert.deepEqual(callers('orders'), ['gateway', 'monitoring']);
   assert.deepEqual(callers('payments'), ['monitoring', 'orders']);
