@@ -172,3 +172,29 @@ test('the condition evaluator keeps expr semantics: short-circuit, index errors,
   assert.equal(measurementPhase({ successCondition: 'len(result) == 0 || result[0] <= 1' }, []), 'Error');
   assert.equal(measurementPhase({ successCondition: 'len(result) == 0' }, []), 'Successful');
 });
+
+/** Seconds of a Prometheus duration (`90s`, `1h30m`, `3d`); throws on anything else. */
+function seconds(duration: string): number {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+  const parts = [...duration.matchAll(/(\d+)(ms|[smhdwy])/g)];
+  assert.ok(parts.length > 0 && parts.map((part) => part[0]).join('') === duration, `not a Prometheus duration: ${duration}`);
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit!]!, 0);
+}
+
+test("every rule Prometheus evaluates looks back no further than Prometheus' local retention", () => {
+  const prometheus = asObject(at(values('kube-prometheus-stack'), 'prometheus', 'prometheusSpec'));
+  const retention = seconds(String(prometheus['retention']));
+  // Every PrometheusRule is Prometheus' (ruleSelectorNilUsesHelmValues: false, no Thanos Ruler is deployed).
+  assert.equal(prometheus['ruleSelectorNilUsesHelmValues'], false);
+  const thanos = values('thanos');
+  assert.ok(at(thanos, 'rule', 'enabled') !== true && at(thanos, 'ruler', 'enabled') !== true, 'a Thanos Ruler exists: check its rules against Thanos instead');
+  const rules = [...renderedKustomizations(apps).values()].flat().filter((object) => object['kind'] === 'PrometheusRule');
+  const ranges = rules.flatMap((rule) =>
+    asArray(at(rule, 'spec', 'groups')).flatMap((group) =>
+      asArray(asObject(group)['rules']).flatMap((item) => [...String(asObject(item)['expr']).matchAll(/\[(\w+)(?::\w*)?\]/g)].map((match) => ({ rule: String(asObject(item)['record'] ?? asObject(item)['alert']), range: match[1]! }))),
+    ),
+  );
+  assert.ok(ranges.length >= 10, `only ${ranges.length} range selectors found`);
+  for (const { rule, range } of ranges) assert.ok(seconds(range) <= retention, `${rule}: [${range}] is longer than Prometheus' retention ${String(prometheus['retention'])}`);
+  assert.equal(seconds('1h30m'), 5400);
+});
