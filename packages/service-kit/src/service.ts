@@ -13,6 +13,9 @@ import { faultMiddleware } from './faults/middleware.ts';
 import { FaultConfigError, faultConfigFromEnv } from './faults/spec.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
 
+/** Below this a bearer token is guessable; such a token still works, with a warning. */
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+
 export interface ServiceOptions {
   telemetry: Telemetry;
   /** Adds the service's routes with router.get/post/put/patch/delete; each such route runs fault injection first
@@ -71,6 +74,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const adminPort = (adminServer.address() as AddressInfo).port;
   if (!config.adminToken) {
     logger.warn({ admin_port: adminPort }, 'LAB_ADMIN_TOKEN is unset: the fault admin API is bound to 127.0.0.1 only');
+  } else if (config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    logger.warn({ admin_port: adminPort }, `LAB_ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: easy to guess`);
   }
   if (Object.keys(config.faults).length > 0) logger.warn({ faults: config.faults }, 'faults active from LAB_FAULTS');
 

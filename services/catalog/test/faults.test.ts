@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
 import { requestJson, scrapeSample, type ServiceProcess, startServiceProcess } from '@lab/service-kit/testing';
 
-const token = 'test-admin-token';
+const token = 'test-admin-token-0123456789';
 const route = 'GET /products/:id';
 let receiver: OtlpReceiver;
 let catalog: ServiceProcess;
@@ -135,6 +135,58 @@ test('incident: inside its window the incident effects apply and are reported; o
   const scheduled = await admin('GET');
   assert.equal(scheduled.body.active[0].incident.active, false);
   assert.ok(Date.parse(scheduled.body.active[0].incident.nextStartAt) > Date.now());
+});
+
+test('schedules too far out for a date are refused with a 400 naming the field; /faults and /metrics keep working', async () => {
+  await setFaults({ [route]: { latencyMs: 1 } });
+  const outOfRange = [
+    [{ '*': { incident: { every: 1e300, duration: 1 } } }, '*.incident.every'],
+    [{ '*': { incident: { every: '1h', duration: '1m', offset: '9999999999h' } } }, '*.incident.offset'],
+    [{ '*': { incident: { every: '3000000000h', duration: '1s' } } }, '*.incident.every'],
+  ] as const;
+  for (const [faults, field] of outOfRange) {
+    const { status, body } = await admin('PUT', faults);
+    assert.equal(status, 400, JSON.stringify(body));
+    assert.ok(body.errors.some((error: { field: string }) => error.field === field), JSON.stringify(body.errors));
+  }
+  const current = await admin('GET');
+  assert.equal(current.status, 200);
+  assert.deepEqual(current.body.faults, { [route]: { latencyMs: 1 } });
+  assert.equal(await gauge('latency'), 1);
+  await assert.rejects(
+    startServiceProcess('catalog', { env: { LAB_FAULTS: '{"*":{"incident":{"every":1e300,"duration":1}}}' }, startTimeoutMs: 15_000 }),
+    (error: Error) => /exited \(code 78\)/.test(error.message) && /invalid LAB_FAULTS: \*\.incident\.every/.test(error.message),
+  );
+  await admin('DELETE');
+});
+
+test('a "__proto__" key is refused, not read as "no faults"', async () => {
+  await setFaults({ [route]: { latencyMs: 1 } });
+  for (const rawBody of ['{"__proto__": {"latencyMs": 5}}', '{"*": {"incident": {"__proto__": {}, "every": "1m", "duration": "1s"}}}']) {
+    const { status, body } = await requestJson(`${catalog.adminUrl}/faults`, {
+      method: 'PUT',
+      rawBody,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    assert.equal(status, 400, JSON.stringify(body));
+    assert.ok(body.errors.some((error: { field: string }) => error.field.endsWith('__proto__') || /__proto__/.test(error.detail)), JSON.stringify(body));
+  }
+  assert.deepEqual((await admin('GET')).body.faults, { [route]: { latencyMs: 1 } });
+  await admin('DELETE');
+});
+
+test('the admin port serves /metrics without the token (for the scraper); /faults needs it; a short token is warned about', async () => {
+  const metrics = await fetch(`${catalog.adminUrl}/metrics`);
+  assert.equal(metrics.status, 200);
+  assert.match(await metrics.text(), /lab_fault_active/);
+  assert.equal((await requestJson(`${catalog.adminUrl}/faults`)).status, 401);
+  assert.ok(!catalog.logs.some((line) => /LAB_ADMIN_TOKEN is shorter/.test(String(line.msg))));
+  const weak = await startServiceProcess('catalog', { adminToken: 'short-token' });
+  started.push(weak);
+  const warning = weak.logs.find((line) => /LAB_ADMIN_TOKEN is shorter than 16 characters/.test(String(line.msg)));
+  assert.equal(warning?.level, 'warn');
+  assert.ok(!JSON.stringify(weak.logs).includes('short-token'), 'the token itself is never logged');
+  await weak.stop();
 });
 
 test('DELETE clears every fault', async () => {

@@ -97,14 +97,24 @@ export class FaultEngine {
     return decision.kinds.length > 0 ? decision : undefined;
   }
 
-  status(): RuleStatus[] {
+  /** Per rule, the kinds switched on now; plain arithmetic, so the metrics scrape cannot fail on it. */
+  activeKinds(): { route: string; activeKinds: FaultKind[] }[] {
     const now = this.#now();
     return this.#rules.map(({ matcher, fault }) => {
       const incidentActive = this.#incidentActive(fault, now);
-      const status: RuleStatus = { route: matcher.key, activeKinds: activeKinds(this.#effects(fault, incidentActive)) };
-      if (incidentActive) status.activeKinds.push('incident');
-      if (fault.incident) status.incident = { active: incidentActive, nextStartAt: this.#nextIncidentStart(fault.incident, now) };
-      return status;
+      const kinds = activeKinds(this.#effects(fault, incidentActive));
+      if (incidentActive) kinds.push('incident');
+      return { route: matcher.key, activeKinds: kinds };
+    });
+  }
+
+  /** activeKinds() plus each incident's schedule, for the admin API. */
+  status(): RuleStatus[] {
+    const now = this.#now();
+    return this.activeKinds().map((status, index) => {
+      const { incident } = this.#rules[index]!.fault;
+      if (!incident) return status;
+      return { ...status, incident: { active: status.activeKinds.includes('incident'), nextStartAt: this.#nextIncidentStart(incident, now) } };
     });
   }
 

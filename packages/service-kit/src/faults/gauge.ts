@@ -11,7 +11,7 @@ export function registerFaultGauge(metrics: Telemetry['metrics'], engine: FaultE
     labelNames: ['route', 'fault'],
     collect() {
       this.reset();
-      const statuses = engine.status();
+      const statuses = engine.activeKinds();
       if (!statuses.some((status) => status.route === '*')) statuses.push({ route: '*', activeKinds: [] });
       for (const status of statuses) {
         for (const fault of FAULT_KINDS) this.set({ route: status.route, fault }, status.activeKinds.includes(fault) ? 1 : 0);

@@ -5,21 +5,25 @@ import { z } from 'zod';
 
 const MAX_LATENCY_MS = 60_000;
 const MAX_CPU_MS = 10_000;
+/** Incident schedules stay within a week, so every time computed from them is a valid date. */
+const MAX_PERIOD_MS = 7 * 24 * 3_600_000;
 
 const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** "250ms", "30s", "5m", "1h" or a number of milliseconds. */
-const duration = z.union([
-  z.number().nonnegative(),
-  z
-    .string()
-    .regex(durationPattern, 'expected a duration like "250ms", "30s", "5m" or "1h"')
-    .transform((text) => {
-      const [, amount, unit] = durationPattern.exec(text)!;
-      return Number(amount) * unitMs[unit!]!;
-    }),
-], { error: 'expected a duration like "250ms", "30s", "5m", "1h" or a number of milliseconds' });
+/** "250ms", "30s", "5m", "1h" or a number of milliseconds; at most 7 days. */
+const duration = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(durationPattern, 'expected a duration like "250ms", "30s", "5m" or "1h"')
+      .transform((text) => {
+        const [, amount, unit] = durationPattern.exec(text)!;
+        return Number(amount) * unitMs[unit!]!;
+      }),
+  ], { error: 'expected a duration like "250ms", "30s", "5m", "1h" or a number of milliseconds' })
+  .pipe(z.number().nonnegative().max(MAX_PERIOD_MS, `expected at most 7 days (${MAX_PERIOD_MS} ms)`));
 
 const milliseconds = z.number().nonnegative().max(MAX_LATENCY_MS);
 
@@ -78,6 +82,9 @@ export class FaultConfigError extends Error {
 
 /** Validates a fault configuration; `source` names it in the error (e.g. "LAB_FAULTS"). */
 export function parseFaultConfig(value: unknown, source: string): FaultConfig {
+  // zod's record drops an own "__proto__" key without a word, which turned {"__proto__": ...} into "no faults".
+  const prototypeKey = findPrototypeKey(value, []);
+  if (prototypeKey) throw new FaultConfigError(source, [{ field: prototypeKey, detail: 'unknown key' }]);
   const result = faultConfigSchema.safeParse(value);
   if (result.success) return result.data;
   throw new FaultConfigError(
@@ -88,6 +95,16 @@ export function parseFaultConfig(value: unknown, source: string): FaultConfig {
       detail: issue.code === 'invalid_key' ? ROUTE_KEY_HINT : issue.message,
     })),
   );
+}
+
+function findPrototypeKey(value: unknown, path: string[]): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return [...path, key].join('.');
+    const found = findPrototypeKey((value as Record<string, unknown>)[key], [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Reads LAB_FAULTS (JSON); unset or empty means no faults. */
