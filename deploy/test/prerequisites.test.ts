@@ -9,6 +9,8 @@ import { argoApps, OVERLAYS, renderedKustomizations } from '../src/inventory.ts'
 import { renderFallback } from '../src/kustomize.ts';
 import { asArray, asObject, at, type Json, type JsonObject, loadFile, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
+import { type ProfileName, profileOptions, profiles } from '../../loadtest/k6/lib/profiles.ts';
+import { journeys } from '../../loadtest/src/journeys.ts';
 
 const apps = argoApps();
 const values = (name: string): JsonObject => {
@@ -197,4 +199,26 @@ test("every rule Prometheus evaluates looks back no further than Prometheus' loc
   assert.ok(ranges.length >= 10, `only ${ranges.length} range selectors found`);
   for (const { rule, range } of ranges) assert.ok(seconds(range) <= retention, `${rule}: [${range}] is longer than Prometheus' retention ${String(prometheus['retention'])}`);
   assert.equal(seconds('1h30m'), 5400);
+});
+
+test('the k6 TestRun produces the declared arrival rate: each runner runs rate / parallelism (execution segments)', () => {
+  const testrun = loadFile(join(DEPLOY_DIR, 'platform', 'k6-operator', 'testrun.yaml'))[0]!.doc;
+  const parallelism = Number(at(testrun, 'spec', 'parallelism'));
+  const env = Object.fromEntries(asArray(at(testrun, 'spec', 'runner', 'env')).map(asObject).map((entry) => [String(entry['name']), String(entry['value'])]));
+  const profile = /k6-shop-(\w+)/.exec(String(at(testrun, 'spec', 'script', 'configMap', 'name')))?.[1] as ProfileName;
+  assert.ok(profile in profiles, `the script ConfigMap names no profile: ${String(at(testrun, 'spec', 'script', 'configMap', 'name'))}`);
+  // Iterations per second at the peak over all journeys, as the script's options declare them.
+  const peak = (options: ReturnType<typeof profileOptions>) =>
+    Object.values(options.scenarios ?? {}).reduce((sum, scenario) => {
+      const config = scenario as { rate?: number; stages?: { target: number }[] };
+      return sum + (config.rate ?? Math.max(...(config.stages ?? []).map((stage) => stage.target))) / 60;
+    }, 0);
+  const declared = peak(profileOptions(profile, journeys, {}));
+  // k6-operator runs runner i with --execution-segment i/N:(i+1)/N; arrival-rate executors start rate x segment length.
+  const perRunner = peak(profileOptions(profile, journeys, { LAB_RATE_SCALE: env['LAB_RATE_SCALE'] })) / parallelism;
+  const produced = perRunner * parallelism;
+  assert.ok(Math.abs(produced - declared) < 1e-9, `${parallelism} runners x ${perRunner.toFixed(2)}/s = ${produced.toFixed(2)}/s, but ${profile}.ts declares ${declared.toFixed(2)}/s`);
+  // Per-minute rounding of each journey's share aside, that is the profile's peak.
+  assert.ok(Math.abs(declared - Math.max(...profiles[profile].stages.map((stage) => stage.perSecond))) < 0.1);
+  assert.doesNotMatch(readFileSync(join(REPO_ROOT, 'loadtest', 'k6', 'README.md'), 'utf8'), /every runner executes the full rate/);
 });
