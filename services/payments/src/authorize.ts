@@ -20,15 +20,17 @@ const VELOCITY_WINDOW_MS = 10 * 60_000;
 export class Authorizer {
   readonly #store: PaymentStore;
   readonly #model = new FraudModel();
+  readonly #fingerprintKey: Buffer;
 
-  constructor(store: PaymentStore) {
+  constructor(store: PaymentStore, fingerprintKey: Buffer) {
     this.#store = store;
+    this.#fingerprintKey = fingerprintKey;
   }
 
   authorize(request: AuthorizationRequest): { payment: Payment; created: boolean } {
     const existing = this.#store.get(request.orderId);
     if (existing) return { payment: this.#sameRequest(existing, request), created: false };
-    const fingerprint = fingerprintCard(request.card.number);
+    const fingerprint = fingerprintCard(this.#fingerprintKey, request.card.number);
     const recentAttempts = this.#store.attemptsSince(fingerprint, new Date(Date.now() - VELOCITY_WINDOW_MS));
     const assessment = this.#model.assess({ ...request, cardNumber: request.card.number, recentAttempts });
     const declineReason =

@@ -1,14 +1,21 @@
 // Payments over real HTTP, the service as a child process: authorization, declines, idempotency per order id,
 // validation, JSON errors and the body limit.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, test } from 'node:test';
 import { requestJson, type ServiceProcess, startServiceProcess } from '@lab/service-kit/testing';
 
 const card = { number: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' };
+const fingerprintKey = 'test-card-fingerprint-key-0123456789abcdef';
+const dataDir = mkdtempSync(join(tmpdir(), 'lab-payments-test-'));
 let payments: ServiceProcess;
 
 before(async () => {
-  payments = await startServiceProcess('payments');
+  payments = await startServiceProcess('payments', { dataDir, env: { CARD_FINGERPRINT_KEY: fingerprintKey } });
 });
 after(() => payments?.stop());
 
@@ -24,6 +31,30 @@ test('authorizes a valid card and stores only the last four digits', async () =>
   assert.ok(!JSON.stringify(body).includes('4242424242424242'));
   const stored = await requestJson(`${payments.url}/payments/ord_happy01`);
   assert.deepEqual(stored.body, body);
+});
+
+test('the stored card fingerprint is an HMAC-SHA-256 with the secret key, not an unkeyed hash', async () => {
+  assert.equal((await authorize({ orderId: 'ord_fingerprint', amountCents: 1234, card })).status, 201);
+  const db = new DatabaseSync(join(dataDir, 'payments.db'), { readOnly: true });
+  try {
+    const row = db.prepare("SELECT card_fingerprint AS fingerprint FROM payments WHERE order_id = 'ord_fingerprint'").get();
+    assert.equal(row?.['fingerprint'], createHmac('sha256', fingerprintKey).update('4242424242424242').digest('hex'));
+  } finally {
+    db.close();
+  }
+  assert.ok(!payments.logs.some((line) => /CARD_FINGERPRINT_KEY is unset/.test(String(line.msg))));
+  await assert.rejects(
+    startServiceProcess('payments', { env: { CARD_FINGERPRINT_KEY: 'too-short' }, startTimeoutMs: 15_000 }),
+    (error: Error) => /exited \(code 78\)/.test(error.message) && /CARD_FINGERPRINT_KEY must be at least 32 characters/.test(error.message),
+  );
+});
+
+test('a DATA_DIR that cannot be created stops the service at once with a clear message', async () => {
+  await assert.rejects(
+    startServiceProcess('payments', { dataDir: '/proc/lab-no-such-dir/payments', env: { CARD_FINGERPRINT_KEY: fingerprintKey }, startTimeoutMs: 15_000 }),
+    (error: Error) =>
+      /exited \(code 78\)/.test(error.message) && /DATA_DIR '\/proc\/lab-no-such-dir\/payments' cannot be created: ENOENT/.test(error.message),
+  );
 });
 
 test('declines the documented decline test card', async () => {
