@@ -2,11 +2,12 @@
 // Dockerfile of each, under the image names the manifests use; both Trivy scans fail on HIGH/CRITICAL; the bump
 // step's edit (newTag + digest) renders to a digest-pinned image the policies accept.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { renderFallback } from '../src/kustomize.ts';
 import { imageProblem } from '../src/kyverno-intent.ts';
 import { asArray, asObject, at, type JsonObject } from '../src/manifests.ts';
@@ -74,13 +75,15 @@ const dir = mkdtempSync(join(tmpdir(), 'deploy-bump-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("the bump step's edit renders to digest-pinned images that pass the image policy", () => {
-  // The same edit as the workflow's yq expression, on a copy of the apps tree.
+  // The workflow's script (shared with the Jenkinsfile) run on a copy of the apps tree, one pin per service.
   cpSync(join(DEPLOY_DIR, 'apps'), join(dir, 'apps'), { recursive: true });
   const file = join(dir, 'apps', 'overlays', 'dev', 'kustomization.yaml');
-  const kustomization = parse(readFileSync(file, 'utf8')) as JsonObject;
   const digest = `sha256:${'ab'.repeat(32)}`;
-  for (const image of asArray(kustomization['images']).map(asObject)) Object.assign(image, { newTag: 'sha-0123456789ab', digest });
-  writeFileSync(file, stringify(kustomization));
+  const pins = asArray(at(workflow, 'jobs', 'image', 'strategy', 'matrix', 'service')).map((service) => {
+    writeFileSync(join(dir, `pin-${service}`), `${service} sha-0123456789ab ${digest}\n`);
+    return join(dir, `pin-${service}`);
+  });
+  execFileSync(process.execPath, [join(DEPLOY_DIR, 'scripts', 'update-image-tag.mjs'), file, String(at(workflow, 'env', 'IMAGE_PREFIX')), ...pins]);
   const images = renderFallback(join(dir, 'apps', 'overlays', 'dev'))
     .filter((object) => object['kind'] === 'Deployment')
     .map((object) => String(at(asArray(at(object, 'spec', 'template', 'spec', 'containers'))[0], 'image')));
@@ -90,6 +93,5 @@ test("the bump step's edit renders to digest-pinned images that pass the image p
     assert.equal(imageProblem(image), undefined);
   }
   const bump = steps('bump-dev').find((step) => String(step['name']).startsWith('Pin'));
-  assert.match(String(bump?.['run']), /\.newTag = strenv\(tag\) \| \.digest = strenv\(digest\)/);
-  assert.match(String(bump?.['run']), /deploy\/apps\/overlays\/dev\/kustomization\.yaml/);
+  assert.match(String(bump?.['run']), /node deploy\/scripts\/update-image-tag\.mjs deploy\/apps\/overlays\/dev\/kustomization\.yaml "\$IMAGE_PREFIX" pins\/\*/);
 });
