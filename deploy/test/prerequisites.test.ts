@@ -222,3 +222,25 @@ test('the k6 TestRun produces the declared arrival rate: each runner runs rate /
   assert.ok(Math.abs(declared - Math.max(...profiles[profile].stages.map((stage) => stage.perSecond))) < 0.1);
   assert.doesNotMatch(readFileSync(join(REPO_ROOT, 'loadtest', 'k6', 'README.md'), 'utf8'), /every runner executes the full rate/);
 });
+
+test('every shop container sleeps in preStop before SIGTERM, and sleep + shutdown fit the grace period', () => {
+  for (const overlay of OVERLAYS) {
+    const workloads = renderFallback(join(REPO_ROOT, overlay)).filter((object) => object['kind'] === 'Deployment');
+    assert.ok(workloads.length >= 4, `${overlay}: only ${workloads.length} Deployments`);
+    for (const workload of workloads) {
+      const pod = asObject(at(workload, 'spec', 'template', 'spec'));
+      const grace = Number(pod['terminationGracePeriodSeconds'] ?? 30);
+      for (const container of asArray(pod['containers']).map(asObject)) {
+        const where = `${overlay} ${String(at(workload, 'metadata', 'name'))}/${String(container['name'])}`;
+        const preStop = asObject(at(container, 'lifecycle', 'preStop'));
+        const command = asArray(at(preStop, 'exec', 'command')).map(String);
+        const sleep = Number(at(preStop, 'sleep', 'seconds') ?? (command[0] === 'sleep' ? command[1] : Number.NaN));
+        assert.ok(sleep >= 1, `${where}: no preStop sleep: at SIGTERM the server closes while endpoints still route to it`);
+        const env = asArray(container['env']).map(asObject);
+        // The library's default flush deadline (packages/telemetry/src/config/config.ts) unless the env sets one.
+        const shutdownMs = Number(env.find((entry) => entry['name'] === 'LAB_TELEMETRY_SHUTDOWN_TIMEOUT_MS')?.['value'] ?? 5000);
+        assert.ok(sleep + shutdownMs / 1000 < grace, `${where}: preStop ${sleep} s + shutdown ${shutdownMs / 1000} s do not fit terminationGracePeriodSeconds ${grace}`);
+      }
+    }
+  }
+});
