@@ -244,3 +244,22 @@ test('every shop container sleeps in preStop before SIGTERM, and sleep + shutdow
     }
   }
 });
+
+test('Istio makes the root sampling decision and the services follow it (parent-based, same ratio for their own roots)', () => {
+  const telemetry = loadFile(join(DEPLOY_DIR, 'platform', 'istio', 'telemetry.yaml')).find((manifest) => manifest.doc['kind'] === 'Telemetry' && at(manifest.doc, 'metadata', 'namespace') === 'istio-system');
+  assert.ok(telemetry, 'no mesh-wide Telemetry in istio-system');
+  const percentage = Number(at(asArray(at(telemetry.doc, 'spec', 'tracing'))[0], 'randomSamplingPercentage'));
+  assert.ok(percentage > 0 && percentage <= 100, `randomSamplingPercentage ${percentage}`);
+  for (const overlay of OVERLAYS) {
+    for (const workload of renderFallback(join(REPO_ROOT, overlay)).filter((object) => object['kind'] === 'Deployment')) {
+      const env = new Map(asArray(at(asArray(at(workload, 'spec', 'template', 'spec', 'containers'))[0], 'env')).map(asObject).map((entry) => [entry['name'], entry['value']]));
+      const where = `${overlay} ${String(at(workload, 'metadata', 'name'))}`;
+      // The library's default is parentbased_always_on (packages/telemetry/README.md).
+      const sampler = String(env.get('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on');
+      assert.match(sampler, /^parentbased_/, `${where}: ${sampler} would overrule the decision Envoy made upstream`);
+      if (sampler === 'parentbased_traceidratio') {
+        assert.equal(Number(env.get('OTEL_TRACES_SAMPLER_ARG') ?? 1), percentage / 100, `${where}: its own roots are sampled at another ratio than Istio's ${percentage} %`);
+      }
+    }
+  }
+});
