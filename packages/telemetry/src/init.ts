@@ -6,17 +6,24 @@ import { loadConfig, type TelemetryConfig } from './config/config.ts';
 import { AlsContextManager } from './tracing/context.ts';
 import { createThrottledReporter, type ReportLevel } from './logging/throttled-reporter.ts';
 import { instrumentHttpClients } from './http/client.ts';
-import { instrumentHttpServer } from './http/server.ts';
+import { hookExpressErrors } from './http/express-errors.ts';
+import { hookFastifyErrors } from './http/fastify-errors.ts';
+import { accessLogObserver, profilerObserver, redMetricsObserver } from './http/observers.ts';
+import { PROCESS_CRASH, SHUTDOWN_DEADLINE } from './http/semconv.ts';
+import { instrumentHttpServer, toError } from './http/server.ts';
 import { startLogExport } from './logging/log-export.ts';
 import { activeTraceFields, createLoggers } from './logging/logging.ts';
 import { type CoreMetrics, createMetrics } from './metrics/metrics.ts';
-import { createMetricsHandler, startMetricsServer } from './metrics/endpoint.ts';
+import { createMetricsHandler, interceptMetricsPath, startMetricsServer } from './metrics/endpoint.ts';
 import { setTraceFields } from './logging/pino-hook.ts';
 import { loadProfiling } from './profiling/loader.ts';
-import { loadOptInInstrumentations } from './instrumentations/opt-in.ts';
+import { startAutoInstrumentations } from './instrumentations/auto.ts';
 import { buildResourceAttributes, profileTags } from './tracing/resource.ts';
 import { startRuntimeMetrics } from './metrics/runtime.ts';
 import { createShutdown } from './lifecycle/shutdown.ts';
+import { handleCrashes } from './lifecycle/crash.ts';
+import { observeDrains } from './lifecycle/drain.ts';
+import { createServerTracker } from './lifecycle/servers.ts';
 import { startTracing } from './tracing/tracing.ts';
 import type { Telemetry, TelemetryOptions } from './types.ts';
 
@@ -97,31 +104,51 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     );
   }
   const onInstrumentationError = (error: unknown) => reporter.report('instrumentation', error);
+  const servers = createServerTracker();
   const server = instrumentHttpServer({
-    config,
     tracer,
     contextManager,
-    metrics,
-    accessLog,
-    serveMetrics: config.metrics.port === undefined ? metricsHandler : undefined,
+    ignorePaths: new Set([...config.traces.ignorePaths, config.metrics.path]),
     ignoredServers,
+    onFirstRequest(httpServer) {
+      servers.add(httpServer);
+      hookExpressErrors(httpServer);
+      if (config.metrics.port === undefined) interceptMetricsPath(httpServer, config.metrics.path, metricsHandler);
+    },
+    logRequestError: (error, request) => logger.error({ err: error, method: request.method }, 'request failed'),
     onError: onInstrumentationError,
   });
+  server.observers.push(redMetricsObserver(metrics));
+  if (accessLog !== undefined) server.observers.push(accessLogObserver(accessLog));
+  observeDrains({ draining: server.markDraining, cutting: (httpServer) => server.cutRequests(SHUTDOWN_DEADLINE, httpServer) });
+  hookFastifyErrors(onInstrumentationError);
   instrumentHttpClients(tracer, metrics, onInstrumentationError);
-  if (!config.disabled) loadOptInInstrumentations(config.traces.instrumentations, logger);
+  if (!config.disabled) startAutoInstrumentations(config.traces.instrumentations, metrics, logger);
 
   const shutdown = createShutdown({ timeoutMs: config.shutdownTimeoutMs, handleSignals: config.handleSignals, logger });
-  // Zero-code services register no close hook: drain the servers we have seen serving (a no-op for closed ones).
-  shutdown.onShutdown((deadlineMs) => server.drainServers(deadlineMs));
+  shutdown.onShutdown((deadlineMs) => servers.drainAll(deadlineMs));
   if (tracing) shutdown.addFlusher((remainingMs) => tracing.shutdown(remainingMs));
   if (logExport) shutdown.addFlusher((remainingMs) => logExport.shutdown(remainingMs));
   if (config.profiling) {
     const profiling = loadProfiling({ ...config.profiling, tags: profileTags(resourceAttributes) }, metrics.registry, logger);
     profiling.then((hooks) => {
-      server.profiling = hooks;
+      if (hooks) server.observers.push(profilerObserver(hooks));
     });
     shutdown.addFlusher(async (remainingMs) => (await profiling)?.shutdown(remainingMs));
   }
+  handleCrashes({
+    logger,
+    endRequests(error) {
+      const crashed = server.activeRequest();
+      if (crashed !== undefined) {
+        crashed.error = toError(error);
+        crashed.span.recordException(crashed.error);
+      }
+      server.cutRequests(PROCESS_CRASH);
+    },
+    flush: shutdown.flushTelemetry,
+    timeoutMs: config.shutdownTimeoutMs,
+  });
 
   handle = Object.freeze({
     serviceName: config.serviceName,

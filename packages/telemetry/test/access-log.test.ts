@@ -31,19 +31,22 @@ function ourLine(serviceName: string, logLevel: string, ...args: Parameters<NonN
 const withoutTime = (line: string) => line.replace(TIME, '"time":"T"');
 const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
 
-test('access lines are byte-compatible with pino lines: every level, trace fields, run_id, aborted, escaping', () => {
+test('access lines are byte-compatible with pino lines: every level, trace fields, run_id, error_type, no status without a response, escaping', () => {
   const cases = [
-    { status: 200, level: 'info' as const, route: '/items/:id', runId: undefined, aborted: false, traced: true },
-    { status: 404, level: 'warn' as const, route: '/*', runId: 'run-1', aborted: false, traced: true },
-    { status: 503, level: 'error' as const, route: '/odd/"quoted"\\path/ünï/\u0001', runId: 'r"un\n', aborted: true, traced: false },
+    { status: 200, level: 'info' as const, route: '/items/:id', runId: undefined, errorType: undefined, traced: true },
+    { status: 404, level: 'warn' as const, route: '/*', runId: 'run-1', errorType: undefined, traced: true },
+    { status: 503, level: 'error' as const, route: '/odd/"quoted"\\path/ünï/\u0001', runId: 'r"un\n', errorType: 'aborted', traced: false },
+    { status: undefined, level: 'warn' as const, route: '/slow', runId: undefined, errorType: 'aborted', traced: true },
+    { status: undefined, level: 'error' as const, route: '/slow', runId: undefined, errorType: 'shutdown_deadline', traced: true },
   ];
-  for (const { status, level, route, runId, aborted, traced } of cases) {
+  for (const { status, level, route, runId, errorType, traced } of cases) {
     const service = 'svc "quoted" ü';
-    const [ours] = ourLine(service, 'info', 'GET', route, status, 0.0123456, traced ? spanContext : undefined, runId, aborted);
+    const [ours] = ourLine(service, 'info', 'GET', route, status, 0.0123456, traced ? spanContext : undefined, runId, errorType);
     const fields: Record<string, unknown> = { method: 'GET', route, status, duration_ms: 12.346 };
+    if (status === undefined) delete fields.status;
     if (traced) Object.assign(fields, { trace_id: spanContext.traceId, span_id: spanContext.spanId, trace_flags: '01' });
     if (runId !== undefined) fields.run_id = runId;
-    if (aborted) fields.aborted = true;
+    if (errorType !== undefined) fields.error_type = errorType;
     assert.ok(ours, `a line for status ${status}`);
     assert.match(ours, TIME);
     assert.ok(Math.abs(Date.parse(TIME.exec(ours)![1]!) - Date.now()) < 60_000, 'time is now');
@@ -53,7 +56,7 @@ test('access lines are byte-compatible with pino lines: every level, trace field
 
 test('the log level filters access lines as the handle logger would', () => {
   const statuses = (logLevel: string) =>
-    [200, 404, 500].filter((status) => ourLine('svc', logLevel, 'GET', '/', status, 0.001, undefined, undefined, false).length === 1);
+    [200, 404, 500].filter((status) => ourLine('svc', logLevel, 'GET', '/', status, 0.001, undefined, undefined, undefined).length === 1);
   assert.deepEqual(statuses('debug'), [200, 404, 500]);
   assert.deepEqual(statuses('info'), [200, 404, 500]);
   assert.deepEqual(statuses('warn'), [404, 500]);

@@ -65,7 +65,10 @@ test('every request is counted by route template, method and status, whatever th
 
   const series = await prometheus.api<Array<Record<string, string>>>('series', { 'match[]': 'http_server_request_duration_seconds_bucket{job="metrics-svc"}' });
   const labelNames = new Set(series.flatMap((labels) => Object.keys(labels)));
-  assert.deepEqual([...labelNames].sort(), ['__name__', 'http_request_method', 'http_response_status_code', 'http_route', 'instance', 'job', 'le']);
+  assert.deepEqual([...labelNames].sort(), ['__name__', 'error_type', 'http_request_method', 'http_response_status_code', 'http_route', 'instance', 'job', 'le', 'url_scheme']);
+  // error_type only on failures, with the status code as its value (semconv: 5xx), url_scheme on every series.
+  assert.ok(series.every((labels) => labels.url_scheme === 'http'));
+  assert.ok(series.every((labels) => (labels.http_response_status_code?.startsWith('5') ? labels.error_type === labels.http_response_status_code : labels.error_type === undefined)));
   const buckets = new Set(series.map((labels) => labels.le));
   assert.deepEqual([...buckets].sort((a, b) => Number(a.replace('+Inf', 'Infinity')) - Number(b.replace('+Inf', 'Infinity'))), ['0.005', '0.01', '0.025', '0.05', '0.075', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '7.5', '10', '+Inf']);
 });

@@ -5,7 +5,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { context, propagation, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { type ErrorSink, guarded } from '../instrumentations/guard.ts';
-import { normalizeMethod, parseHost } from './semconv.ts';
+import { fullUrl, normalizeMethod, parseHost } from './semconv.ts';
 import type { CoreMetrics } from '../metrics/metrics.ts';
 
 interface ClientState {
@@ -13,6 +13,7 @@ interface ClientState {
   startedAt: number;
   method: string;
   serverAddress: string;
+  serverPort: string;
   status: number;
 }
 
@@ -24,11 +25,22 @@ interface UndiciRequest {
   addHeader(name: string, value: string): unknown;
 }
 
-export interface HttpClientInstrumentation {
-  stop(): void;
+/**
+ * A low-cardinality error.type for a failed request: the system or undici error code (ECONNREFUSED, ETIMEDOUT,
+ * UND_ERR_SOCKET...) when there is one, else the error's class (never its message).
+ */
+export function errorTypeOf(error: Error): string {
+  return codeOf(error) ?? codeOf((error as { cause?: unknown }).cause) ?? (error.constructor?.name || error.name || 'Error');
 }
 
-export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics, onError: ErrorSink): HttpClientInstrumentation {
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{1,40}$/;
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && ERROR_CODE.test(code) ? code : undefined;
+}
+
+export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics, onError: ErrorSink): void {
   const httpStates = new WeakMap<ClientRequest, ClientState>();
   const undiciStates = new WeakMap<UndiciRequest, ClientState>();
 
@@ -43,28 +55,37 @@ export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics, onEr
         'http.request.method': normalized,
         'server.address': url.hostname,
         'server.port': port,
-        'url.full': `${url.origin}${url.pathname}`,
+        'url.full': fullUrl(url),
       });
     }
     propagation.inject(trace.setSpan(active, span), undefined, { set: (_carrier, name, value) => inject(name, value) });
-    return { span, startedAt: performance.now(), method: normalized, serverAddress: url.hostname, status: 0 };
+    return { span, startedAt: performance.now(), method: normalized, serverAddress: url.hostname, serverPort: String(port), status: 0 };
   }
 
   function end(state: ClientState, error: Error | undefined): void {
     const { span, status } = state;
     if (status > 0) span.setAttribute('http.response.status_code', status);
+    let errorType: string | undefined;
     if (error !== undefined) {
-      span.setAttribute('error.type', error.name || 'Error');
+      errorType = errorTypeOf(error);
       span.recordException(error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
     } else if (status >= 400) {
-      span.setAttribute('error.type', String(status));
+      errorType = String(status);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
+    if (errorType !== undefined) span.setAttribute('error.type', errorType);
     span.end();
     const spanContext = span.spanContext();
     metrics.httpClientDuration.observe(
-      { http_request_method: state.method, server_address: state.serverAddress, http_response_status_code: status > 0 ? String(status) : '' },
+      {
+        http_request_method: state.method,
+        server_address: state.serverAddress,
+        server_port: state.serverPort,
+        // Absent, not "", when no response came (connection failures): error_type says what happened instead.
+        http_response_status_code: status > 0 ? String(status) : undefined,
+        error_type: errorType,
+      },
       (performance.now() - state.startedAt) / 1000,
       spanContext.traceFlags & 1 ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined,
     );
@@ -144,11 +165,5 @@ export function instrumentHttpClients(tracer: Tracer, metrics: CoreMetrics, onEr
       },
     ],
   ];
-  const guardedSubscriptions = subscriptions.map(([name, handler]) => [name, guarded(onError, handler)] as const);
-  for (const [name, handler] of guardedSubscriptions) diagnosticsChannel.subscribe(name, handler);
-  return {
-    stop() {
-      for (const [name, handler] of guardedSubscriptions) diagnosticsChannel.unsubscribe(name, handler);
-    },
-  };
+  for (const [name, handler] of subscriptions) diagnosticsChannel.subscribe(name, guarded(onError, handler));
 }

@@ -1,64 +1,125 @@
-// Server spans, RED metrics and access logs for every node:http(s) server, hooked through diagnostics_channel: no
-// monkey-patching of http, one subscriber call at request start and one at response finish.
+// Server spans for every node:http(s) server, hooked through diagnostics_channel: no monkey-patching of http, one
+// subscriber call at request start and one at response finish. This module owns each request's span and state, and
+// tells its observers (RED metrics, access log, profiler: ./observers.ts) at start and at end. Frameworks feed it the
+// route template (setRequestRoute) and the errors their handlers throw (recordRequestError); shutdown tells it which
+// requests it cut (cutRequests).
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Attributes, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import type { AccessLog } from '../logging/access-log.ts';
-import type { TelemetryConfig } from '../config/config.ts';
+import {
+  type Attributes,
+  type Context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { AlsContextManager } from '../tracing/context.ts';
 import { type ErrorSink, guarded } from '../instrumentations/guard.ts';
-import { normalizeMethod, parseHost, pathOf } from './semconv.ts';
+import { ABORTED, normalizeMethod, parseHost, pathOf, redactQuery, SHUTDOWN_DEADLINE } from './semconv.ts';
 import { RUN_ID_BAGGAGE_KEY } from '../logging/logging.ts';
-import { type CoreMetrics, UNMATCHED_ROUTE } from '../metrics/metrics.ts';
-import type { LocalRootHandle, ProfilingHooks } from '../profiling/contract.ts';
-import { drainServer } from '../lifecycle/drain.ts';
+import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
+import type { LocalRootHandle } from '../profiling/contract.ts';
 
-export interface HttpServerInstrumentation {
-  /** Profiling hooks, set once profiling has started. */
-  profiling: ProfilingHooks | undefined;
-  /** Stops accepting connections on every server that served a request and waits for in-flight requests. */
-  drainServers(deadlineMs: number): Promise<void>;
-  stop(): void;
+/** One request being served: created at request start, ended once (response finished, connection closed, or cut). */
+export interface ServerRequest {
+  readonly span: Span;
+  readonly spanContext: SpanContext;
+  /** The span's context (with the request's baggage): log lines about the request are written in it. */
+  readonly context: Context;
+  readonly startedAt: number;
+  readonly method: string;
+  readonly sampled: boolean;
+  /** Baggage lab.run_id of the request, if any. */
+  readonly runId: string | undefined;
+  readonly scheme: 'http' | 'https';
+  readonly server: Server;
+  readonly response: ServerResponse;
+  /** The route template, once a framework adapter or express's req.route gave it. */
+  route: string | undefined;
+  /** The last error recorded on the span (its message becomes the status message). */
+  error: Error | undefined;
+  /** The profiler's handle of this local root, when it labels samples with the span. */
+  profile: LocalRootHandle | undefined;
+  ended: boolean;
+}
+
+export interface RequestOutcome {
+  /** The status sent, undefined when no response was sent (connection closed or cut first). */
+  status: number | undefined;
+  /** The route template, or UNMATCHED_ROUTE. */
+  route: string;
+  spanName: string;
+  seconds: number;
+  /** error.type when the request failed (status code for 5xx, `aborted`, `shutdown_deadline`), else undefined. */
+  errorType: string | undefined;
+}
+
+export interface RequestObserver {
+  /** Runs in the request's context, right after its span started. */
+  onStart?(request: ServerRequest): void;
+  /** Runs once the span has its final name, attributes and status, just before it ends. */
+  onEnd(request: ServerRequest, outcome: RequestOutcome): void;
 }
 
 export interface HttpServerDependencies {
-  config: TelemetryConfig;
   tracer: Tracer;
   contextManager: AlsContextManager;
-  metrics: CoreMetrics;
-  /** Writes the access lines; undefined when they are off (see access-log.ts). */
-  accessLog: AccessLog | undefined;
-  /** Serves the metrics page on the application's servers (absent when metrics have their own port). */
-  serveMetrics: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+  /** Paths served without span, metrics or access line (health checks, the metrics page). */
+  ignorePaths: ReadonlySet<string>;
   /** Servers whose requests are never instrumented (the telemetry's own metrics server). */
   ignoredServers: WeakSet<Server>;
+  /** Called once per server, at its first request, before the request is handled. */
+  onFirstRequest(server: Server): void;
+  /** Writes the one error line of a failed request (called in the request's context). */
+  logRequestError(error: Error, request: ServerRequest): void;
   /** Receives what the instrumentation throws (it never reaches the application). */
   onError: ErrorSink;
 }
 
-interface RequestState {
-  span: Span;
-  startedAt: number;
-  method: string;
-  sampled: boolean;
-  finished: boolean;
-  /** Baggage lab.run_id of the request, if any. */
-  runId: string | undefined;
-  /** The profiler's handle of this local root, when it labels samples with the span. */
-  profile: LocalRootHandle | undefined;
+export interface HttpServerInstrumentation {
+  observers: RequestObserver[];
+  /** Ends the span of every request still running on `server` (all servers when undefined) with `errorType`. */
+  cutRequests(errorType: string, server?: Server): void;
+  /** From now on, responses of `server` close their connection (Connection: close) instead of keeping it alive. */
+  markDraining(server: Server): void;
+  /** The request being served in the active context, if any. */
+  activeRequest(): ServerRequest | undefined;
 }
 
 const kState = Symbol('lab.telemetry.request');
+const kClosingResponse = Symbol('lab.telemetry.closing-response');
+type DrainedSocket = Socket & { [kClosingResponse]?: { response: ServerResponse; keepAlive: boolean } };
 const SERVER_SPAN = { kind: SpanKind.SERVER };
-const ERROR_STATUS = { code: SpanStatusCode.ERROR };
-const ABORTED_STATUS = { code: SpanStatusCode.ERROR, message: 'connection closed before the response finished' };
-type InstrumentedRequest = IncomingMessage & { [kState]?: RequestState; route?: { path?: unknown }; baseUrl?: string };
+type InstrumentedRequest = IncomingMessage & { [kState]?: ServerRequest; route?: { path?: unknown }; baseUrl?: string };
 
 const headerGetter = {
   keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
   get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
 };
+
+/** The error recorder of the instrumentation (one per process: init() runs once). */
+let recordError: ((state: ServerRequest, error: unknown) => void) | undefined;
+
+/** Sets the route template of `request` (framework route adapters call this when their router matched). */
+export function setRequestRoute(request: IncomingMessage, template: string): void {
+  const state = (request as InstrumentedRequest)[kState];
+  if (state !== undefined && !state.ended) state.route = template;
+}
+
+/**
+ * Records an error thrown (or passed on) by the application's handler of `request`: an `exception` event on its
+ * span, the status message, and one error line with the trace fields. The same error reported twice (several
+ * framework layers see it) is recorded once.
+ */
+export function recordRequestError(request: IncomingMessage, error: unknown): void {
+  const state = (request as InstrumentedRequest)[kState];
+  if (state !== undefined && !state.ended) recordError?.(state, error);
+}
 
 /** The express route template (`baseUrl` + `route.path`) if a route matched, else undefined. */
 export function routeTemplate(request: InstrumentedRequest): string | undefined {
@@ -68,17 +129,24 @@ export function routeTemplate(request: InstrumentedRequest): string | undefined 
   return template === '' ? '/' : template;
 }
 
-function requestAttributes(request: IncomingMessage, socket: Socket, method: string, path: string, runId: string | undefined): Attributes {
-  const encrypted = (socket as Socket & { encrypted?: boolean }).encrypted === true;
-  const host = parseHost(request.headers.host, encrypted ? 443 : 80);
+export function toError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  return new Error(typeof error === 'string' ? error : JSON.stringify(error) ?? String(error));
+}
+
+function requestAttributes(request: IncomingMessage, socket: Socket, method: string, scheme: string, runId: string | undefined): Attributes {
+  const url = request.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const host = parseHost(request.headers.host, scheme === 'https' ? 443 : 80);
   const attributes: Attributes = {
     'http.request.method': method,
-    'url.path': path,
-    'url.scheme': encrypted ? 'https' : 'http',
+    'url.path': queryAt === -1 ? url : url.slice(0, queryAt),
+    'url.scheme': scheme,
     'server.address': host.address,
     'server.port': host.port,
     'network.protocol.version': request.httpVersion,
   };
+  if (queryAt !== -1) attributes['url.query'] = redactQuery(url.slice(queryAt + 1));
   if (method === '_OTHER') attributes['http.request.method_original'] = request.method ?? '';
   if (socket.remoteAddress) attributes['client.address'] = socket.remoteAddress;
   const userAgent = request.headers['user-agent'];
@@ -87,32 +155,25 @@ function requestAttributes(request: IncomingMessage, socket: Socket, method: str
   return attributes;
 }
 
+/**
+ * While draining, the last response of each connection says `Connection: close` and Node closes the connection once
+ * it is sent. Requests a client already pipelined behind it are still answered: the response before them gets its
+ * keep-alive back, if its headers are not out yet.
+ */
+function closeAfter(socket: DrainedSocket, response: ServerResponse): void {
+  if (response.headersSent) return;
+  const previous = socket[kClosingResponse];
+  if (previous !== undefined && previous.response !== response && !previous.response.headersSent) previous.response.shouldKeepAlive = previous.keepAlive;
+  socket[kClosingResponse] = { response, keepAlive: response.shouldKeepAlive };
+  response.shouldKeepAlive = false;
+}
+
 export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerInstrumentation {
-  const { config, tracer, contextManager, metrics, accessLog, serveMetrics, ignoredServers, onError } = deps;
-  const ignorePaths = new Set([...config.traces.ignorePaths, config.metrics.path]);
-  const seenServers = new Set<Server>();
-  const instrumentation: HttpServerInstrumentation = { profiling: undefined, drainServers, stop };
-
-  function drainServers(deadlineMs: number): Promise<void> {
-    return Promise.all([...seenServers].map((server) => drainServer(server, deadlineMs))).then(() => undefined);
-  }
-
-  function onFirstRequest(server: Server): void {
-    seenServers.add(server);
-    if (serveMetrics) interceptMetricsPath(server, serveMetrics);
-  }
-
-  function interceptMetricsPath(server: Server, serveMetrics: NonNullable<HttpServerDependencies['serveMetrics']>): void {
-    const emit = server.emit;
-    server.emit = function emitWithMetrics(this: Server, event: string, request: IncomingMessage, response: ServerResponse) {
-      if (event === 'request' && request.method === 'GET' && pathOf(request.url) === config.metrics.path) {
-        serveMetrics(request, response);
-        return true;
-      }
-      // biome-ignore lint/complexity/noArguments: forwards any event with all of its arguments, unchanged
-      return emit.apply(this, arguments as unknown as Parameters<Server['emit']>);
-    } as Server['emit'];
-  }
+  const { tracer, contextManager, ignorePaths, ignoredServers, onFirstRequest, logRequestError, onError } = deps;
+  const seenServers = new WeakSet<Server>();
+  const draining = new WeakSet<Server>();
+  const inFlight = new Set<ServerRequest>();
+  const observers: RequestObserver[] = [];
 
   function onRequestStart(message: unknown): void {
     const { request, response, socket, server } = message as {
@@ -122,98 +183,130 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
       server: Server;
     };
     if (ignoredServers.has(server)) return;
-    if (!seenServers.has(server)) onFirstRequest(server);
-    const path = pathOf(request.url);
-    if (ignorePaths.has(path)) return;
+    if (!seenServers.has(server)) {
+      seenServers.add(server);
+      onFirstRequest(server);
+    }
+    if (draining.has(server)) closeAfter(socket, response);
+    if (ignorePaths.has(pathOf(request.url))) return;
 
     const method = normalizeMethod(request.method);
+    const scheme = (socket as Socket & { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const runId = propagation.getBaggage(parent)?.getEntry(RUN_ID_BAGGAGE_KEY)?.value;
     // Attributes are set after creation, and only on recording spans: startSpan would validate them twice (none of
     // our samplers reads them).
     const span = tracer.startSpan(method, SERVER_SPAN, parent);
-    if (span.isRecording()) span.setAttributes(requestAttributes(request, socket, method, path, runId));
+    if (span.isRecording()) span.setAttributes(requestAttributes(request, socket, method, scheme, runId));
     const spanContext = span.spanContext();
-    const sampled = (spanContext.traceFlags & 1) === 1;
     const spanCtx = trace.setSpan(parent, span);
-    const state: RequestState = { span, startedAt: performance.now(), method, sampled, finished: false, runId, profile: undefined };
+    const state: ServerRequest = {
+      span,
+      spanContext,
+      context: spanCtx,
+      startedAt: performance.now(),
+      method,
+      sampled: (spanContext.traceFlags & 1) === 1,
+      runId,
+      scheme,
+      server,
+      response,
+      route: undefined,
+      error: undefined,
+      profile: undefined,
+      ended: false,
+    };
     request[kState] = state;
+    inFlight.add(state);
     // The handler runs right after this publish, in this synchronous run: it and its continuations see the span.
     contextManager.enterWith(spanCtx);
     // Body and response events are emitted from socket callbacks: make their listeners see the span too.
     contextManager.bindEmitter(spanCtx, request);
     contextManager.bindEmitter(spanCtx, response);
     response.on('close', onResponseClose);
-
-    // Server spans are local roots: their parent, if any, was extracted from the request (remote). The profile id
-    // is set only once profiling really started (it links to profiles that exist).
-    const profiling = instrumentation.profiling;
-    if (sampled && profiling !== undefined) {
-      span.setAttribute('pyroscope.profile.id', spanContext.spanId);
-      state.profile = profiling.onLocalRootSpanStart(span, method);
-    }
+    for (const observer of observers) observer.onStart?.(state);
   }
 
   function onResponseFinish(message: unknown): void {
-    const { request, response } = message as { request: InstrumentedRequest; response: ServerResponse };
-    finish(request, response, false);
+    const { request } = message as { request: InstrumentedRequest };
+    const state = request[kState];
+    if (state !== undefined) end(state, request, undefined);
   }
 
   /** `close` listener of every instrumented response: one shared function (guarded() would not pass `this`). */
   function onResponseClose(this: ServerResponse): void {
     try {
-      finish(this.req as InstrumentedRequest, this, true);
+      const request = this.req as InstrumentedRequest;
+      const state = request[kState];
+      if (state !== undefined) end(state, request, this.writableFinished ? undefined : ABORTED);
     } catch (error) {
       onError(error);
     }
   }
 
-  function finish(request: InstrumentedRequest, response: ServerResponse, closed: boolean): void {
-    const state = request[kState];
-    if (state === undefined || state.finished) return;
-    state.finished = true;
-    const { span, method } = state;
+  /** Ends the request once: `cause` is set when it did not complete (aborted by the client, or cut). */
+  function end(state: ServerRequest, request: InstrumentedRequest, cause: string | undefined): void {
+    if (state.ended) return;
+    state.ended = true;
+    inFlight.delete(state);
+    const { span, response } = state;
     const seconds = (performance.now() - state.startedAt) / 1000;
-    const status = response.statusCode;
-    const route = routeTemplate(request);
-    const aborted = closed && !response.writableFinished;
-    const spanName = route === undefined ? method : `${method} ${route}`;
-
+    const status = response.headersSent ? response.statusCode : undefined;
+    const route = state.route ?? routeTemplate(request);
+    const spanName = route === undefined ? state.method : `${state.method} ${route}`;
+    let errorType: string | undefined;
     if (route !== undefined) {
       span.updateName(spanName);
       span.setAttribute('http.route', route);
     }
-    span.setAttribute('http.response.status_code', status);
-    if (status >= 500) {
-      span.setAttribute('error.type', String(status));
-      span.setStatus(ERROR_STATUS);
-    } else if (aborted) {
-      span.setAttribute('error.type', 'aborted');
-      span.setStatus(ABORTED_STATUS);
+    if (status !== undefined) span.setAttribute('http.response.status_code', status);
+    // A 5xx already sent says more than the client leaving during its body; a cut says why it ended whatever the status.
+    if (cause !== undefined && !(cause === ABORTED && status !== undefined && status >= 500)) errorType = cause;
+    else if (status !== undefined && status >= 500) errorType = String(status);
+    if (errorType !== undefined) {
+      span.setAttribute('error.type', errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(state, errorType) });
     }
-    if (state.profile !== undefined) instrumentation.profiling?.onLocalRootSpanEnd(state.profile, spanName);
+    const outcome: RequestOutcome = { status, route: route ?? UNMATCHED_ROUTE, spanName, seconds, errorType };
+    for (const observer of observers) observer.onEnd(state, outcome);
     span.end();
-
-    const spanContext = span.spanContext();
-    const labelledRoute = route ?? UNMATCHED_ROUTE;
-    metrics.httpServerDuration.observe(
-      { http_request_method: method, http_route: labelledRoute, http_response_status_code: String(status) },
-      seconds,
-      state.sampled ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined,
-    );
-    if (accessLog !== undefined) {
-      const traced = trace.isSpanContextValid(spanContext) ? spanContext : undefined;
-      accessLog(method, labelledRoute, status, seconds, traced, state.runId, aborted);
-    }
   }
+
+  function statusMessage(state: ServerRequest, errorType: string): string | undefined {
+    if (errorType === SHUTDOWN_DEADLINE) return 'cut at the shutdown drain deadline before the response finished';
+    if (errorType === ABORTED) return 'connection closed before the response finished';
+    return state.error === undefined ? undefined : `${state.error.name}: ${state.error.message}`;
+  }
+
+  // Called from inside the frameworks' error paths: it must never throw into them.
+  recordError = guarded(onError, (state: ServerRequest, thrown: unknown) => {
+    if (thrown === state.error) return;
+    const error = toError(thrown);
+    state.error = error;
+    state.span.recordException(error);
+    contextManager.with(state.context, () => logRequestError(error, state));
+  });
 
   const onStart = guarded(onError, onRequestStart);
   const onFinish = guarded(onError, onResponseFinish);
   diagnosticsChannel.subscribe('http.server.request.start', onStart);
   diagnosticsChannel.subscribe('http.server.response.finish', onFinish);
-  function stop(): void {
-    diagnosticsChannel.unsubscribe('http.server.request.start', onStart);
-    diagnosticsChannel.unsubscribe('http.server.response.finish', onFinish);
-  }
-  return instrumentation;
+  return {
+    observers,
+    cutRequests(errorType, server) {
+      for (const state of [...inFlight]) {
+        if (server === undefined || state.server === server) end(state, state.response.req as InstrumentedRequest, errorType);
+      }
+    },
+    markDraining(server) {
+      draining.add(server);
+      for (const state of inFlight) if (state.server === server) closeAfter(state.response.req.socket, state.response);
+    },
+    activeRequest() {
+      const active = trace.getSpan(contextManager.active());
+      if (active === undefined) return undefined;
+      for (const state of inFlight) if (state.span === active) return state;
+      return undefined;
+    },
+  };
 }

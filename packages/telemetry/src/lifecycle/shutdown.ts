@@ -13,7 +13,15 @@ export interface ShutdownCoordinator {
   onShutdown(hook: Hook): void;
   addFlusher(flusher: Flusher): void;
   shutdown(): Promise<void>;
+  /** Runs only the flushers (no close hooks), within the shutdown timeout: for a process that is crashing. */
+  flushTelemetry(): Promise<void>;
 }
+
+/**
+ * How long after the hooks' deadline flushing starts: the drain cuts the requests left at that deadline and ends
+ * their spans in the same timer turn, which must come before the final flush.
+ */
+const CUT_MARGIN_MS = 20;
 
 export function createShutdown(options: { timeoutMs: number; handleSignals: boolean; logger: Logger }): ShutdownCoordinator {
   const { timeoutMs, logger } = options;
@@ -29,9 +37,13 @@ export function createShutdown(options: { timeoutMs: number; handleSignals: bool
     const hookDeadlineMs = remaining() - flushReserveMs;
     await withDeadline(
       Promise.all(hooks.map((hook) => Promise.resolve().then(() => hook(hookDeadlineMs)).catch((error: unknown) => logger.error({ err: error }, 'shutdown hook failed')))),
-      hookDeadlineMs,
+      hookDeadlineMs + Math.min(CUT_MARGIN_MS, flushReserveMs / 2),
     );
-    await withDeadline(Promise.all(flushers.map((flush) => flush(remaining()))), remaining());
+    await flush(remaining());
+  }
+
+  async function flush(deadlineMs: number): Promise<void> {
+    await withDeadline(Promise.all(flushers.map((flusher) => flusher(deadlineMs))), deadlineMs);
     logger.flush();
   }
 
@@ -42,6 +54,7 @@ export function createShutdown(options: { timeoutMs: number; handleSignals: bool
       running ??= run();
       return running;
     },
+    flushTelemetry: () => flush(timeoutMs),
   };
 
   if (options.handleSignals) {

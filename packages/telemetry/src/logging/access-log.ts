@@ -1,9 +1,12 @@
 // The access line (one per request), built directly as the fixed-shape JSON that the handle's pino logger would
 // write for it: same fields, same order, same escaping (`{"level":…,"time":…,"service":…,"method":…,"route":…,
-// "status":…,"duration_ms":…,["trace_id","span_id","trace_flags",]["run_id",]["aborted",]"msg":"request completed"}`).
-// A generic pino call (object walk, serializers, hooks) cost about as much as the rest of a request's telemetry;
-// this costs a string concatenation. Only route and run_id can hold characters that need escaping.
+// ["status":…,]"duration_ms":…,["trace_id","span_id","trace_flags",]["run_id",]["error_type",]"msg":"request completed"}`).
+// `status` is absent when no response was sent (client gone, or cut at the shutdown deadline): `error_type` says
+// which. A generic pino call (object walk, serializers, hooks) cost about as much as the rest of a request's
+// telemetry; this costs a string concatenation. Only route, run_id and error_type can hold characters that need
+// escaping.
 import type { SpanContext } from '@opentelemetry/api';
+import { ABORTED } from '../http/semconv.ts';
 
 /** pino's level numbers; an access line is written when its level is at or above the configured one. */
 const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY };
@@ -11,11 +14,11 @@ const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, w
 export type AccessLog = (
   method: string,
   route: string,
-  status: number,
+  status: number | undefined,
   seconds: number,
   spanContext: SpanContext | undefined,
   runId: string | undefined,
-  aborted: boolean,
+  errorType: string | undefined,
 ) => void;
 
 export interface AccessLogOptions {
@@ -37,10 +40,11 @@ export function createAccessLog(options: AccessLogOptions): AccessLog | undefine
   let isoMs = Number.NaN;
   let iso = '';
 
-  return (method, route, status, seconds, spanContext, runId, aborted) => {
+  return (method, route, status, seconds, spanContext, runId, errorType) => {
     let level: string;
-    if (status >= 500) level = 'error';
-    else if (status >= 400) {
+    // Without a response: a client that went away is a warning, a request cut by the server an error.
+    if (status === undefined ? errorType !== ABORTED : status >= 500) level = 'error';
+    else if (status === undefined || status >= 400) {
       if (!warnOn) return;
       level = 'warn';
     } else {
@@ -53,12 +57,12 @@ export function createAccessLog(options: AccessLogOptions): AccessLog | undefine
       iso = new Date(now).toISOString();
     }
     // method is a normalized (known) method or _OTHER: never needs escaping.
-    let line = `{"level":"${level}","time":"${iso}${afterTime}${method}","route":${JSON.stringify(route)},"status":${status},"duration_ms":${Math.round(seconds * 1e6) / 1e3}`;
+    let line = `{"level":"${level}","time":"${iso}${afterTime}${method}","route":${JSON.stringify(route)}${status === undefined ? '' : `,"status":${status}`},"duration_ms":${Math.round(seconds * 1e6) / 1e3}`;
     if (spanContext !== undefined) {
       line += `,"trace_id":"${spanContext.traceId}","span_id":"${spanContext.spanId}","trace_flags":"0${spanContext.traceFlags.toString(16)}"`;
     }
     if (runId !== undefined) line += `,"run_id":${JSON.stringify(runId)}`;
-    if (aborted) line += ',"aborted":true';
+    if (errorType !== undefined) line += `,"error_type":${JSON.stringify(errorType)}`;
     write(`${line},"msg":"request completed"}\n`);
   };
 }

@@ -1,7 +1,9 @@
-// Serving the registry: the handler used on the application's servers, or a dedicated server when a metrics port
-// is configured (OTEL_EXPORTER_PROMETHEUS_PORT).
+// Serving the registry: on the application's servers (their GET requests for the metrics path are answered before
+// the application sees them), or on a dedicated server when a metrics port is configured
+// (OTEL_EXPORTER_PROMETHEUS_PORT).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { pathOf } from '../http/semconv.ts';
 import type { CoreMetrics } from './metrics.ts';
 
 export type MetricsHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -20,6 +22,19 @@ export function createMetricsHandler(metrics: CoreMetrics, logger: Logger): Metr
       },
     );
   };
+}
+
+/** Answers GET `path` on `server` with `handler`; every other event and request goes to the application. */
+export function interceptMetricsPath(server: Server, path: string, handler: MetricsHandler): void {
+  const emit = server.emit;
+  server.emit = function emitWithMetrics(this: Server, event: string, request: IncomingMessage, response: ServerResponse) {
+    if (event === 'request' && request.method === 'GET' && pathOf(request.url) === path) {
+      handler(request, response);
+      return true;
+    }
+    // biome-ignore lint/complexity/noArguments: forwards any event with all of its arguments, unchanged
+    return emit.apply(this, arguments as unknown as Parameters<Server['emit']>);
+  } as Server['emit'];
 }
 
 /** A server answering only `path`; unref'd so that it never keeps the process alive. */

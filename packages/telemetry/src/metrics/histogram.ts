@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 export type ExemplarLabels = { trace_id: string; span_id: string };
 
 interface Series<T extends string> {
-  labels: Record<T, string>;
+  labels: Partial<Record<T, string>>;
   buckets: number[];
   sum: number;
   count: number;
@@ -46,16 +46,17 @@ export class ExemplarHistogram<T extends string> {
     options.registry.registerMetric(this as never);
   }
 
-  observe(labels: Record<T, string>, value: number, exemplar: ExemplarLabels | undefined): void {
+  /** Undefined label values are left out of the series. */
+  observe(labels: Record<T, string | undefined>, value: number, exemplar: ExemplarLabels | undefined): void {
     let key = '';
-    for (const name of this.labelNames) key += `${labels[name]}\u0000`;
+    for (const name of this.labelNames) key += `${labels[name] ?? '\u0001'}\u0000`;
     let series = this.#series.get(key);
     if (series === undefined) {
       if (this.#series.size >= this.#maxSeries) {
         this.#onSeriesDropped(this.name);
         return;
       }
-      series = { labels: { ...labels }, buckets: new Array(this.#bounds.length + 1).fill(0), sum: 0, count: 0, exemplars: [] };
+      series = { labels: definedLabels(labels), buckets: new Array(this.#bounds.length + 1).fill(0), sum: 0, count: 0, exemplars: [] };
       this.#series.set(key, series);
     }
     let index = 0;
@@ -89,4 +90,10 @@ export class ExemplarHistogram<T extends string> {
   reset(): void {
     this.#series.clear();
   }
+}
+
+function definedLabels<T extends string>(labels: Record<T, string | undefined>): Partial<Record<T, string>> {
+  const defined: Partial<Record<T, string>> = {};
+  for (const name in labels) if (labels[name] !== undefined) defined[name] = labels[name];
+  return defined;
 }

@@ -11,14 +11,15 @@ export const UNMATCHED_ROUTE = '/*';
 
 /** A histogram whose label sets are capped: past the cap, new label sets are dropped and counted. */
 export interface GuardedHistogram<T extends string> {
-  observe(labels: Record<T, string>, seconds: number, exemplar: ExemplarLabels | undefined): void;
+  /** An undefined label is left out of the series (Prometheus reads a missing label and an empty one alike). */
+  observe(labels: Record<T, string | undefined>, seconds: number, exemplar: ExemplarLabels | undefined): void;
 }
 
 export interface CoreMetrics {
   registry: Registry;
   helpers: MetricsHelpers;
-  httpServerDuration: GuardedHistogram<'http_request_method' | 'http_route' | 'http_response_status_code'>;
-  httpClientDuration: GuardedHistogram<'http_request_method' | 'server_address' | 'http_response_status_code'>;
+  httpServerDuration: GuardedHistogram<'http_request_method' | 'http_route' | 'http_response_status_code' | 'url_scheme' | 'error_type'>;
+  httpClientDuration: GuardedHistogram<'http_request_method' | 'server_address' | 'server_port' | 'http_response_status_code' | 'error_type'>;
   dbClientDuration: GuardedHistogram<'db_system_name' | 'db_operation_name' | 'db_collection_name'>;
   spansExported: Counter;
   spansDropped: Counter<'reason'>;
@@ -80,11 +81,15 @@ export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
       'http_request_method',
       'http_route',
       'http_response_status_code',
+      'url_scheme',
+      'error_type',
     ]),
     httpClientDuration: guardedHistogram('http_client_request_duration_seconds', 'Duration of outgoing HTTP requests.', [
       'http_request_method',
       'server_address',
+      'server_port',
       'http_response_status_code',
+      'error_type',
     ]),
     dbClientDuration: guardedHistogram('db_client_operation_duration_seconds', 'Duration of database client operations.', [
       'db_system_name',

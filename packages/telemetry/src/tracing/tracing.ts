@@ -33,8 +33,6 @@ import type { CoreMetrics } from '../metrics/metrics.ts';
 import type { ResourceAttributes } from './resource.ts';
 
 export interface Tracing {
-  /** Exports what is queued; resolves (never rejects) once done or when the deadline passes. */
-  flush(deadlineMs: number): Promise<void>;
   shutdown(deadlineMs: number): Promise<void>;
 }
 
@@ -219,7 +217,6 @@ export function startTracing(
   });
   trace.setGlobalTracerProvider(provider);
   return {
-    flush: (deadlineMs) => withDeadline(provider.forceFlush({ timeoutMillis: deadlineMs }), deadlineMs),
     shutdown: (deadlineMs) => withDeadline(provider.shutdown(), deadlineMs),
   };
 }

@@ -1,0 +1,77 @@
+// Errors thrown by express handlers (express 4 and 5, and Nest on express) reach the request's span.
+//
+// express catches what a handler throws (or rejects, in 5) and passes it along the middleware chain with next(err):
+// to the next error-handling middleware, or to the app's final handler (`finalhandler`, which answers 500 and prints
+// the stack). Nothing of that is published, so it is hooked here, on the app instance found as the server's
+// 'request' listener at its first request (app.listen() and http.createServer(app) alike):
+// - the layer's error entry (`handle_error` in express 4, `handleError` in router 2 / express 5), reached on the
+//   prototype shared by every layer of the app: runs only while an error is pending, so the success path pays
+//   nothing, and it sees errors that the app's own error middleware then handles;
+// - the `done` callback the app gives its router (the final handler): errors no middleware came after.
+// Hooking the instance, not the module, works whatever loaded express (CommonJS or ESM, any copy) with no import
+// hook, and leaves the response to express: the HTTP behaviour is unchanged.
+import type { IncomingMessage, Server } from 'node:http';
+import { recordRequestError } from './server.ts';
+
+type Next = (error?: unknown) => void;
+type Handle = (this: unknown, request: IncomingMessage, response: unknown, next: Next) => unknown;
+type HandleError = (this: unknown, error: unknown, request: IncomingMessage, response: unknown, next: Next) => unknown;
+interface ExpressRouter {
+  handle: Handle;
+  stack?: object[];
+}
+interface ExpressApp {
+  handle: unknown;
+  settings: unknown;
+  /** express 4: created by the first route or middleware. */
+  _router?: ExpressRouter;
+  /** express 5: a getter creating the router on first use. */
+  router?: ExpressRouter;
+}
+
+const kHooked = Symbol('lab.telemetry.express-errors');
+
+/** express passes these strings to next() to skip routes; they are not errors. */
+function isError(error: unknown): boolean {
+  return error !== undefined && error !== null && error !== 'route' && error !== 'router';
+}
+
+function isExpressApp(listener: unknown): listener is ExpressApp {
+  return typeof listener === 'function' && typeof (listener as Partial<ExpressApp>).handle === 'function' && 'settings' in listener;
+}
+
+/** Hooks the express apps that serve `server`'s requests (called at the server's first request). */
+export function hookExpressErrors(server: Server): void {
+  for (const listener of server.listeners('request')) {
+    if (!isExpressApp(listener)) continue;
+    const router = listener._router ?? ('router' in listener ? listener.router : undefined);
+    if (router === undefined || (router as { [kHooked]?: true })[kHooked]) continue;
+    hookRouter(router);
+    const layer = router.stack?.[0];
+    if (layer !== undefined) hookLayerPrototype(Object.getPrototypeOf(layer) as Record<string, unknown>);
+  }
+}
+
+function hookRouter(router: ExpressRouter & { [kHooked]?: true }): void {
+  router[kHooked] = true;
+  const handle = router.handle;
+  router.handle = function handleRecordingErrors(request, response, done) {
+    return handle.call(this, request, response, function doneRecordingErrors(this: unknown, error?: unknown) {
+      if (isError(error)) recordRequestError(request, error);
+      // biome-ignore lint/complexity/noArguments: express passes on whatever it was given
+      return done.apply(this, arguments as unknown as [unknown]);
+    });
+  };
+}
+
+function hookLayerPrototype(prototype: Record<string, unknown> & { [kHooked]?: true }): void {
+  if (prototype[kHooked]) return;
+  const name = typeof prototype.handleError === 'function' ? 'handleError' : typeof prototype.handle_error === 'function' ? 'handle_error' : undefined;
+  if (name === undefined) return;
+  prototype[kHooked] = true;
+  const handleError = prototype[name] as HandleError;
+  prototype[name] = function handleErrorRecording(this: unknown, error: unknown, request: IncomingMessage, response: unknown, next: Next) {
+    if (isError(error)) recordRequestError(request, error);
+    return handleError.call(this, error, request, response, next);
+  } as HandleError;
+}
