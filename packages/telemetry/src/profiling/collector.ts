@@ -42,32 +42,42 @@ export class ProfileCollector {
       withContexts,
       useCPED: withContexts,
       collectCpuTime: true,
-      workaroundV8Bug: true,
+      // The workaround for V8's stuck sample processor sleeps on the main thread until the next profiler signal,
+      // before and after every restart: up to two sampling intervals each, most of time.stop's pause. Without it the
+      // native side still detects a stuck processor and @datadog/pprof then restarts the profiler fully.
+      workaroundV8Bug: false,
     });
     if (this.#options.heap) this.#native.heap.start(HEAP_SAMPLING_INTERVAL_BYTES, HEAP_STACK_DEPTH);
     this.#windowStartMs = Date.now();
   }
 
-  /** Ends the current window; `last` stops the profilers instead of starting the next window. */
+  /**
+   * Ends the current window; `last` stops the profilers instead of starting the next window. Each step runs in a turn
+   * of the event loop of its own, so requests that arrive meanwhile are served in between: the longest pause is the
+   * longest single step (stopping and serializing the wall profile), not the sum. gzip runs on the thread pool.
+   */
   async collect(last: boolean): Promise<CollectedProfile[]> {
     const fromMs = this.#windowStartMs;
     const untilMs = Date.now();
     this.#windowStartMs = untilMs;
-    const wall = this.#native.time.stop(!last, this.#options.generateLabels, [SPAN_NAME_LABEL]);
     const raw: Array<{ profile: PprofProfile; sampleRate?: number }> = [
-      { profile: wall, sampleRate: 1e6 / SAMPLING_INTERVAL_MICROS },
+      { profile: this.#native.time.stop(!last, this.#options.generateLabels, [SPAN_NAME_LABEL]), sampleRate: 1e6 / SAMPLING_INTERVAL_MICROS },
     ];
     if (this.#options.heap) {
+      await nextTurn();
       raw.push({ profile: this.#native.heap.profile() });
       if (last) this.#native.heap.stop();
     }
-    return Promise.all(
-      raw.map(async ({ profile, ...rest }) => ({ ...rest, fromMs, untilMs, body: await this.#encode(profile) })),
-    );
+    const collected: CollectedProfile[] = [];
+    for (const { profile, ...rest } of raw) {
+      await nextTurn();
+      toPyroscopeFormat(profile, process.cwd());
+      collected.push({ ...rest, fromMs, untilMs, body: await this.#native.encode(profile) });
+    }
+    return collected;
   }
+}
 
-  async #encode(profile: PprofProfile): Promise<Uint8Array> {
-    toPyroscopeFormat(profile, process.cwd());
-    return this.#native.encode(profile);
-  }
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

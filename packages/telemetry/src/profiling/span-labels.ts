@@ -16,6 +16,8 @@ class SpanSampleContext {
   spanName: string;
   /** When the latest end hook ran plus one sampling interval (microseconds since the epoch). */
   endMicros: number | undefined;
+  /** The labels of the latest serialization: a request's samples share one object instead of one each. */
+  labels: LabelSet | undefined;
 
   constructor(span: Span, name: string) {
     this.span = span;
@@ -70,6 +72,9 @@ export class SpanLabels {
     // labels stop at the end hook so they never claim time outside the span.
     const ended = !context.span.isRecording();
     if (ended && context.endMicros !== undefined && Number(sample.timestamp) > context.endMicros) return NO_LABELS;
-    return { [SPAN_ID_LABEL]: context.spanId, [SPAN_NAME_LABEL]: context.spanName };
+    if (context.labels?.[SPAN_NAME_LABEL] !== context.spanName) {
+      context.labels = { [SPAN_ID_LABEL]: context.spanId, [SPAN_NAME_LABEL]: context.spanName };
+    }
+    return context.labels;
   };
 }
