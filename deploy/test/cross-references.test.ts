@@ -171,8 +171,8 @@ test('the platform catalog matches the releases: each Service comes from an Appl
   for (const entry of platformCatalog()) {
     const app = helmApp(entry.release!);
     assert.equal(app.namespace, entry.namespace, `${entry.name}: release ${entry.release} deploys to ${app.namespace}`);
-    // Istio's gateway chart names its objects by `name` instead.
-    const prefix = String(app.values['fullnameOverride'] ?? app.values['name'] ?? '');
+    // Istio's gateway chart names its objects by `name` instead; Pyroscope's reads `pyroscope.fullnameOverride`.
+    const prefix = String(app.values['fullnameOverride'] ?? app.values['name'] ?? at(app.values, 'pyroscope', 'fullnameOverride') ?? '');
     assert.ok(prefix && entry.name.startsWith(prefix), `${entry.name}: release ${entry.release} must set fullnameOverride to a prefix of it (has "${prefix}")`);
   }
 });

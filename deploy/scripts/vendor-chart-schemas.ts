@@ -1,0 +1,228 @@
+// Writes deploy/upstream/charts/<chart>-<version>/contract.json (see src/chart-values.ts) for the chart version each
+// Argo CD Application pins, and deploy/upstream/charts/SOURCES.md, from local git copies of the charts' repositories:
+//
+//   node deploy/scripts/vendor-chart-schemas.ts --mirrors <dir>
+//
+// <dir> holds one bare or working git copy per repository as <owner>+<name>/repo, <owner>+<name> or <owner>/<name>
+// (e.g. `git clone --bare https://github.com/grafana-community/helm-charts <dir>/grafana-community+helm-charts`).
+// The chart's release is found by the version in its Chart.yaml (the commit that introduced it) or by tag. When the
+// pinned version is not in the copy, the closest release of the same minor line stands for it, or the newest release
+// when the pin is newer than the copy; the contract then records the pin and why. Contracts no Application uses are
+// removed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { type ChartContract, CONTRACTS_DIR, contractPaths, templatePaths, valuedReleases } from '../src/chart-values.ts';
+import { argoApps } from '../src/inventory.ts';
+import type { JsonObject } from '../src/manifests.ts';
+
+interface Source {
+  repo: string;
+  path: string;
+  /** `tags`: releases are tags (`tagIsVersion` when the tag names the chart version, as Istio's placeholder Chart.yaml does not). */
+  releases?: 'history' | 'tags';
+  tagPattern?: RegExp;
+  tagIsVersion?: boolean;
+  /** A key the chart's values.yaml nests its defaults under, merged by its templates with the user's top-level values. */
+  defaultsUnder?: string;
+}
+
+/** Where each chart the Applications install is developed. */
+const SOURCES: Record<string, Source> = {
+  'argo-rollouts': { repo: 'argoproj/argo-helm', path: 'charts/argo-rollouts' },
+  'external-secrets': { repo: 'external-secrets/external-secrets', path: 'deploy/charts/external-secrets' },
+  falco: { repo: 'falcosecurity/charts', path: 'charts/falco' },
+  'fluent-bit': { repo: 'fluent/helm-charts', path: 'charts/fluent-bit' },
+  grafana: { repo: 'grafana-community/helm-charts', path: 'charts/grafana' },
+  loki: { repo: 'grafana-community/helm-charts', path: 'charts/loki' },
+  tempo: { repo: 'grafana-community/helm-charts', path: 'charts/tempo' },
+  'kube-prometheus-stack': { repo: 'prometheus-community/helm-charts', path: 'charts/kube-prometheus-stack' },
+  'opentelemetry-collector': { repo: 'open-telemetry/opentelemetry-helm-charts', path: 'charts/opentelemetry-collector' },
+  thanos: { repo: 'stevehipwell/helm-charts', path: 'charts/thanos' },
+  velero: { repo: 'vmware-tanzu/helm-charts', path: 'charts/velero' },
+  'k6-operator': { repo: 'grafana/k6-operator', path: 'charts/k6-operator' },
+  pyroscope: { repo: 'grafana/pyroscope', path: 'operations/pyroscope/helm/pyroscope' },
+  minio: { repo: 'minio/minio', path: 'helm/minio' },
+  // Kyverno's main branch carries a placeholder chart version; each release tag sets the real one.
+  kyverno: { repo: 'kyverno/kyverno', path: 'charts/kyverno', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/ },
+  // Istio's charts say version 1.0.0 in git; the release tag is the published chart version, and the templates merge
+  // `_internal_defaults_do_not_set` with the user's values.
+  cni: { repo: 'istio/istio', path: 'manifests/charts/istio-cni', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
+  istiod: { repo: 'istio/istio', path: 'manifests/charts/istio-control/istio-discovery', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
+  gateway: { repo: 'istio/istio', path: 'manifests/charts/gateway', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
+  cilium: { repo: 'cilium/cilium', path: 'install/kubernetes/cilium', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/ },
+  // Kiali's chart says version 0.0.0 in git; each release tag (vX.Y.Z) is the published chart version.
+  // Like Istio's, Kiali's charts carry a placeholder version; the release tag is the chart version.
+  'kiali-server': { repo: 'kiali/helm-charts', path: 'kiali-server', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/, tagIsVersion: true },
+  jenkins: { repo: 'jenkinsci/helm-charts', path: 'charts/jenkins' },
+};
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+const mirrors = argument('--mirrors');
+if (!mirrors) throw new Error('usage: node deploy/scripts/vendor-chart-schemas.ts --mirrors <dir with git copies of the chart repositories>');
+
+function gitDir(repo: string): string {
+  const [owner, name] = repo.split('/');
+  const candidates = [join(mirrors!, `${owner}+${name}`, 'repo'), join(mirrors!, `${owner}+${name}`), join(mirrors!, owner!, `${name}.git`), join(mirrors!, owner!, name!)];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) throw new Error(`no git copy of ${repo} under ${mirrors} (tried ${candidates.join(', ')})`);
+  return found;
+}
+
+const git = (dir: string, ...args: string[]): string => execFileSync('git', [`--git-dir=${existsSync(join(dir, '.git')) ? join(dir, '.git') : dir}`, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+
+function show(dir: string, commit: string, file: string): string | undefined {
+  try {
+    return git(dir, 'show', `${commit}:${file}`);
+  } catch {
+    return undefined;
+  }
+}
+
+// A line match, not a YAML parse: some old Chart.yaml revisions in these histories are not valid YAML.
+const chartVersion = (text: string | undefined): string | undefined => text?.match(/^version:\s*["']?([^"'\s#]+)/m)?.[1];
+
+interface Release {
+  version: string;
+  commit: string;
+  date: string;
+}
+
+/** Every release of a chart in the copy, by version; the commit that introduced each (oldest with that version). */
+function releases(dir: string, source: Source): Map<string, Release> {
+  const found = new Map<string, Release>();
+  if (source.releases === 'tags') {
+    for (const tag of git(dir, 'tag', '-l').split('\n').filter((name) => source.tagPattern?.test(name))) {
+      const [commit = '', date = ''] = git(dir, 'log', '-1', '--format=%H %cs', `${tag}^{commit}`).trim().split(' ');
+      const version = source.tagIsVersion ? tag : chartVersion(show(dir, commit, `${source.path}/Chart.yaml`));
+      if (version && show(dir, commit, `${source.path}/values.yaml`) !== undefined) found.set(version, { version, commit, date });
+    }
+    return found;
+  }
+  for (const line of git(dir, 'log', '--format=%H %cs', 'HEAD', '--', `${source.path}/Chart.yaml`).trim().split('\n')) {
+    const [commit = '', date = ''] = line.split(' ');
+    const version = chartVersion(show(dir, commit, `${source.path}/Chart.yaml`));
+    if (version) found.set(version, { version, commit, date });
+  }
+  return found;
+}
+
+const numbers = (version: string): number[] => version.replace(/^v/, '').split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+function compare(a: string, b: string): number {
+  const [x, y] = [numbers(a), numbers(b)];
+  for (let index = 0; index < Math.max(x.length, y.length); index++) if ((x[index] ?? 0) !== (y[index] ?? 0)) return (x[index] ?? 0) - (y[index] ?? 0);
+  return 0;
+}
+
+/** The release standing for a pinned version, and why when it is not that version. */
+function choose(all: Map<string, Release>, pinned: string, repo: string): { release: Release; reason?: string } | undefined {
+  const exact = all.get(pinned) ?? all.get(`v${pinned}`);
+  if (exact) return { release: exact };
+  const sorted = [...all.values()].filter((release) => !/-/.test(release.version)).sort((a, b) => compare(a.version, b.version));
+  const newest = sorted.at(-1);
+  if (!newest) return undefined;
+  const line = (version: string) => numbers(version).slice(0, 2).join('.');
+  const sameLine = sorted.filter((release) => line(release.version) === line(pinned));
+  const closest = sameLine.sort((a, b) => Math.abs(compare(a.version, pinned)) - Math.abs(compare(b.version, pinned)) || compare(b.version, a.version))[0];
+  if (closest) return { release: closest, reason: `${pinned} is not in ${repo}'s history; ${closest.version} is the closest release of the ${line(pinned)} line` };
+  if (compare(pinned, newest.version) > 0) return { release: newest, reason: `${pinned} is newer than the copy of ${repo} used (newest release ${newest.version}, ${newest.date})` };
+  return undefined;
+}
+
+/** The text of the chart's own templates (not its subcharts'); values.yaml joins them for the strings it passes to tpl. */
+function templates(dir: string, commit: string, path: string): string[] {
+  const files = git(dir, 'ls-tree', '-r', '--name-only', commit, '--', `${path}/templates`).trim().split('\n').filter((file) => /\.(ya?ml|tpl|txt|json)$/.test(file));
+  return files.map((file) => show(dir, commit, file) ?? '');
+}
+
+/** contract.json with one path per line, so a refresh diffs key by key. */
+function serialize(contract: ChartContract): string {
+  const { paths, ...head } = contract;
+  const top = JSON.stringify(head, null, 2).replace(/\n}$/, '');
+  const lines = Object.keys(paths)
+    .sort()
+    .map((path) => `    ${JSON.stringify(path)}: ${JSON.stringify(paths[path])}`);
+  return `${top},\n  "paths": {\n${lines.join(',\n')}\n  }\n}\n`;
+}
+
+const contracts = new Map<string, ChartContract>();
+const missing: string[] = [];
+for (const app of valuedReleases(argoApps())) {
+  const helm = app.helm!;
+  const source = SOURCES[helm.chart];
+  if (!source) {
+    missing.push(`${app.name}: chart ${helm.chart} has no entry in SOURCES`);
+    continue;
+  }
+  const dir = gitDir(source.repo);
+  const chosen = choose(releases(dir, source), helm.version, source.repo);
+  if (!chosen) {
+    missing.push(`${app.name}: ${helm.chart} ${helm.version} not found in ${source.repo}`);
+    continue;
+  }
+  const { release, reason } = chosen;
+  const key = `${helm.chart}-${release.version.replace(/^v/, '')}`;
+  const existing = contracts.get(key);
+  if (existing) {
+    if (reason && !existing.substitutes?.some((entry) => entry.pinned === helm.version)) existing.substitutes = [...(existing.substitutes ?? []), { pinned: helm.version, reason }];
+    continue;
+  }
+  const valuesText = show(dir, release.commit, `${source.path}/values.yaml`);
+  if (valuesText === undefined) throw new Error(`${source.repo}@${release.commit}: no ${source.path}/values.yaml`);
+  let defaults = (parse(valuesText) ?? {}) as JsonObject;
+  if (source.defaultsUnder && defaults[source.defaultsUnder]) {
+    const { [source.defaultsUnder]: nested, ...rest } = defaults;
+    defaults = { ...(nested as JsonObject), ...rest };
+  }
+  const schemaText = show(dir, release.commit, `${source.path}/values.schema.json`);
+  contracts.set(key, {
+    chart: helm.chart,
+    version: release.version.replace(/^v/, ''),
+    source: { repo: source.repo, path: source.path, commit: release.commit, date: release.date, files: ['values.yaml', ...(schemaText ? ['values.schema.json'] : []), 'templates/'] },
+    ...(reason ? { substitutes: [{ pinned: helm.version, reason }] } : {}),
+    paths: templatePaths(contractPaths(defaults, schemaText ? JSON.parse(schemaText) : undefined), [valuesText, ...templates(dir, release.commit, source.path)]),
+  });
+}
+
+mkdirSync(CONTRACTS_DIR, { recursive: true });
+for (const entry of readdirSync(CONTRACTS_DIR, { withFileTypes: true })) {
+  if (entry.isDirectory() && !contracts.has(entry.name)) rmSync(join(CONTRACTS_DIR, entry.name), { recursive: true });
+}
+for (const [key, contract] of contracts) {
+  mkdirSync(join(CONTRACTS_DIR, key), { recursive: true });
+  writeFileSync(join(CONTRACTS_DIR, key, 'contract.json'), serialize(contract));
+}
+const rows = [...contracts.values()]
+  .sort((a, b) => a.chart.localeCompare(b.chart))
+  .map((contract) => {
+    const { repo, path, commit, date, files } = contract.source;
+    const pinned = contract.substitutes?.map((entry) => entry.pinned).join(', ') ?? contract.version;
+    return `| ${contract.chart} | ${pinned} | ${contract.version} | ${repo} | \`${path}\` | \`${commit}\` (${date}) | ${files.join(', ')} | ${Object.keys(contract.paths).length} |`;
+  });
+writeFileSync(
+  join(CONTRACTS_DIR, 'SOURCES.md'),
+  [
+    '# Chart contracts and where they come from',
+    '',
+    'Generated by `node deploy/scripts/vendor-chart-schemas.ts --mirrors <dir>`; do not edit. Each `<chart>-<version>/contract.json`',
+    "lists the key paths of the chart's default `values.yaml` and, where the chart has one, what its `values.schema.json`",
+    'declares (types, enums, free-form maps). `deploy/test/chart-values.test.ts` validates every values file against it.',
+    'When the pinned version was not in the repository copy, the contract of the closest release stands for it (see',
+    '`substitutes` in the contract).',
+    '',
+    '| chart | pinned | contract of | repository | path | commit | from | key paths |',
+    '|-------|--------|-------------|------------|------|--------|------|-----------|',
+    ...rows,
+    '',
+  ].join('\n'),
+);
+console.log(`deploy/upstream/charts: ${contracts.size} contracts`);
+if (missing.length > 0) {
+  console.error(missing.join('\n'));
+  process.exitCode = 1;
+}

@@ -1,0 +1,268 @@
+// Helm values held to the chart they configure. Each chart version the Applications pin has a contract under
+// deploy/upstream/charts/<chart>-<version>/contract.json, written by scripts/vendor-chart-schemas.ts from the chart's
+// default values.yaml and, when the chart has one, its values.schema.json: every key path the chart knows, with the
+// types and enums its schema declares and the maps it leaves free-form. The contract is a list of facts (names,
+// types), not a copy of the upstream files. A values file is validated with ajv against the JSON Schema built from
+// the contract: an unknown key, a wrong type or a value outside an enum is an error naming the key.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { ArgoApp } from './inventory.ts';
+import type { Json, JsonObject } from './manifests.ts';
+import { DEPLOY_DIR } from './paths.ts';
+
+export const CONTRACTS_DIR = join(DEPLOY_DIR, 'upstream', 'charts');
+
+/**
+ * What the chart says about one key path:
+ * - `open`: a map whose keys the chart does not fix (an empty map `{}` in its defaults, an object without properties
+ *   in its schema): anything below is accepted;
+ * - `any`: the default is null and no schema says more;
+ * - `scalar` / `list`: the default's kind, when there is no schema (a map is an error there);
+ * - `{ type, enum }`: what the schema declares.
+ * A path absent from the contract but the prefix of others is a map with exactly those keys.
+ */
+export type PathRule = 'open' | 'any' | 'scalar' | 'list' | { type?: string[]; enum?: Json[] };
+
+export interface ChartSource {
+  repo: string;
+  path: string;
+  commit: string;
+  /** Commit date (YYYY-MM-DD). */
+  date: string;
+  /** The files the contract was derived from, relative to `path`. */
+  files: string[];
+}
+
+export interface ChartContract {
+  chart: string;
+  version: string;
+  source: ChartSource;
+  /** Versions pinned by Applications that this contract stands for, with why no exact contract exists. */
+  substitutes?: { pinned: string; reason: string }[];
+  paths: Record<string, PathRule>;
+}
+
+/** Keys may hold dots (`grafana.ini`): they are escaped so a path stays one string. */
+export function joinPath(segments: string[]): string {
+  return segments.map((segment) => segment.replace(/\\/g, '\\\\').replace(/\./g, '\\.')).join('.');
+}
+
+export function splitPath(path: string): string[] {
+  return (path.match(/(?:\\.|[^.\\])+/g) ?? []).map((segment) => segment.replace(/\\(.)/g, '$1'));
+}
+
+const isMap = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The key paths of a chart's default values: maps are walked, everything else is a leaf. */
+export function defaultPaths(values: JsonObject, prefix: string[] = [], into: Record<string, PathRule> = {}): Record<string, PathRule> {
+  for (const [key, value] of Object.entries(values)) {
+    const path = [...prefix, key];
+    if (isMap(value)) {
+      if (Object.keys(value).length === 0) into[joinPath(path)] = 'open';
+      else defaultPaths(value, path, into);
+    } else into[joinPath(path)] = value === null ? 'any' : Array.isArray(value) ? 'list' : 'scalar';
+  }
+  return into;
+}
+
+type Schema = { [key: string]: Json };
+
+function resolve(root: Schema, schema: Schema, seen: Set<string>): Schema {
+  const ref = schema['$ref'];
+  if (typeof ref !== 'string' || !ref.startsWith('#/') || seen.has(ref)) return schema;
+  seen.add(ref);
+  let target: Json = root;
+  for (const part of ref.slice(2).split('/')) target = isMap(target) ? target[part.replace(/~1/g, '/').replace(/~0/g, '~')]! : null;
+  return isMap(target) ? resolve(root, { ...target, ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$ref')) }, seen) : schema;
+}
+
+/** The alternatives and conjuncts of a schema, flattened: their properties, types and enums are united. */
+function branches(root: Schema, schema: Schema, seen: Set<string>): Schema[] {
+  const resolved = resolve(root, schema, seen);
+  const nested = ['allOf', 'anyOf', 'oneOf'].flatMap((keyword) => (Array.isArray(resolved[keyword]) ? (resolved[keyword] as Json[]) : []));
+  return [resolved, ...nested.filter(isMap).flatMap((branch) => branches(root, branch, seen))];
+}
+
+/** The key paths a values.schema.json declares (properties, through local $refs and allOf/anyOf/oneOf). */
+export function schemaPaths(root: Schema, schema: Schema = root, prefix: string[] = [], into: Record<string, PathRule> = {}, depth = 0): Record<string, PathRule> {
+  const parts = branches(root, schema, new Set());
+  const properties = new Map<string, Schema[]>();
+  for (const part of parts) {
+    if (!isMap(part['properties'])) continue;
+    for (const [key, sub] of Object.entries(part['properties'])) if (isMap(sub)) properties.set(key, [...(properties.get(key) ?? []), sub]);
+  }
+  for (const [key, subs] of properties) {
+    const path = [...prefix, key];
+    const subParts = subs.flatMap((sub) => branches(root, sub, new Set()));
+    const types = new Set(subParts.flatMap((part) => (typeof part['type'] === 'string' ? [part['type']] : Array.isArray(part['type']) ? part['type'].map(String) : [])));
+    const enums = subParts.flatMap((part) => (Array.isArray(part['enum']) ? part['enum'] : []));
+    const hasProperties = subParts.some((part) => isMap(part['properties']) && Object.keys(part['properties']).length > 0);
+    if (hasProperties && depth < 32) {
+      schemaPaths(root, { allOf: subs }, path, into, depth + 1);
+      // A map that also takes keys of its own choosing (`additionalProperties: true` next to declared properties).
+      if (subParts.some((part) => part['additionalProperties'] === true || isMap(part['additionalProperties']) || isMap(part['patternProperties']))) into[joinPath(path)] = 'open';
+    } else if (types.size === 0 || types.has('object')) into[joinPath(path)] = types.size === 0 && enums.length === 0 ? 'any' : 'open';
+    else into[joinPath(path)] = { type: [...types].sort(), ...(enums.length > 0 && subParts.every((part) => Array.isArray(part['enum'])) ? { enum: enums } : {}) };
+  }
+  return into;
+}
+
+/**
+ * A chart's contract paths: the schema's declarations win; defaults add the keys the schema leaves undeclared
+ * (a schema that types only some keys still does not make the others unknown).
+ */
+export function contractPaths(defaults: JsonObject, schema?: Schema): Record<string, PathRule> {
+  const fromDefaults = defaultPaths(defaults);
+  if (!schema) return fromDefaults;
+  const fromSchema = schemaPaths(schema);
+  const merged: Record<string, PathRule> = { ...fromSchema };
+  // An object the schema leaves undescribed where the defaults show its keys: the defaults (and the templates, see
+  // templatePaths) say what it takes, as they do for a chart without a schema.
+  const hasChildren = (paths: Record<string, PathRule>, path: string) => Object.keys(paths).some((other) => other.startsWith(`${path}.`));
+  for (const [path, rule] of Object.entries(fromSchema)) {
+    if (rule === 'open' && !hasChildren(fromSchema, path) && hasChildren(fromDefaults, path)) delete merged[path];
+  }
+  for (const [path, rule] of Object.entries(fromDefaults)) {
+    if (path in merged) continue;
+    // Below a path the schema leaves open, the defaults' sub-keys are examples, not a closed list.
+    const segments = splitPath(path);
+    const openAncestor = segments.some((_, index) => index > 0 && merged[joinPath(segments.slice(0, index))] === 'open');
+    const typedAncestor = segments.some((_, index) => index > 0 && typeof merged[joinPath(segments.slice(0, index))] === 'object');
+    if (!openAncestor && !typedAncestor) merged[path] = rule;
+  }
+  return merged;
+}
+
+const ancestors = (path: string): string[] => {
+  const segments = splitPath(path);
+  return segments.slice(1).map((_, index) => joinPath(segments.slice(0, index + 1)));
+};
+
+// `.Values.a.b` (or `index .Values "a.b"`, `dig "b" "c" default .Values.a`) read by a template, and rendered whole
+// (`toYaml`, `range $k, $v :=`, or a `with` block that renders `toYaml .`): the keys of a subtree rendered whole are the
+// chart user's, not the chart's.
+const VALUES = String.raw`(?:\$?\.Values((?:\.[A-Za-z_]\w*)+)|index\s+\$?\.Values\s+"([^"]+)")`;
+const READ = new RegExp(VALUES, 'g');
+const RENDERED = [
+  new RegExp(String.raw`(?:toYaml|range\s+\$\w+\s*,\s*\$\w+\s*:=)\s*\(?\s*${VALUES}\s*\)?\s*(?:\||\)|-?}})`, 'g'),
+  new RegExp(String.raw`with\s+${VALUES}\s*-?}}(?:(?!{{-?\s*end)[\s\S]){0,200}?(?:toYaml\s+\.\s|\.\s*\|\s*toYaml)`, 'g'),
+];
+const DIG = /dig((?:\s+"[^"]+")+?)\s+(?:"[^"]*"|\(?\w+\)?)\s+\$?\.Values((?:\.[A-Za-z_]\w*)*)/g;
+// `mustMergeOverwrite $.Values (index $.Values "pilot")`: Istio's charts accept every key under a legacy prefix too.
+const ALIAS = /mustMergeOverwrite\s+\$\.Values\s+\(index\s+\$\.Values\s+"([^"]+)"\)/g;
+const matchedPath = (match: RegExpMatchArray): string => (match[1] ? joinPath(match[1].slice(1).split('.')) : joinPath([match[2]!]));
+
+/**
+ * Adds what a chart's templates say to its contract paths: keys they read that the defaults only mention in comments
+ * (`any`), and subtrees they render whole (`open`). A path below a leaf the contract already types is left alone.
+ */
+export function templatePaths(paths: Record<string, PathRule>, templates: string[]): Record<string, PathRule> {
+  const result = { ...paths };
+  const aliases = templates.flatMap((text) => [...text.matchAll(ALIAS)].map((match) => joinPath([match[1]!])));
+  for (const alias of aliases) for (const [path, rule] of Object.entries(paths)) result[`${alias}.${path}`] = rule;
+  const underLeaf = (path: string) => ancestors(path).some((ancestor) => result[ancestor] !== undefined);
+  for (const text of templates) {
+    for (const pattern of RENDERED) {
+      for (const match of text.matchAll(pattern)) {
+        const path = matchedPath(match);
+        if (!underLeaf(path) && (result[path] === undefined || result[path] === 'any')) result[path] = 'open';
+      }
+    }
+    const digs = [...text.matchAll(DIG)].map((match) => joinPath([...match[2]!.split('.').slice(1), ...[...match[1]!.matchAll(/"([^"]+)"/g)].map((key) => key[1]!)]));
+    for (const path of [...[...text.matchAll(READ)].map(matchedPath), ...digs]) {
+      const known = path in result || Object.keys(result).some((other) => other.startsWith(`${path}.`));
+      if (!known && !underLeaf(path) && !aliases.includes(path)) result[path] = 'any';
+    }
+  }
+  return result;
+}
+
+/** Paths of a chart the validation treats as free-form beyond what its contract says, each with the reason. */
+export interface OpenPath {
+  chart: string;
+  path: string;
+  reason: string;
+}
+
+interface Node {
+  rule?: PathRule;
+  children: Map<string, Node>;
+}
+
+function tree(paths: Record<string, PathRule>): Node {
+  const root: Node = { children: new Map() };
+  for (const [path, rule] of Object.entries(paths)) {
+    let node = root;
+    for (const segment of splitPath(path)) {
+      const child = node.children.get(segment) ?? { children: new Map() };
+      node.children.set(segment, child);
+      node = child;
+    }
+    node.rule = rule;
+  }
+  return root;
+}
+
+// Helm drops a key whose value is null (how a values file removes a default), so null is always accepted. Below an
+// open map, the keys the defaults happen to show are checked for their kind but do not close their own maps.
+function toSchema(node: Node, inOpen = false): Schema {
+  const rule = node.rule;
+  if (node.children.size > 0) {
+    const open = inOpen || rule === 'open' || rule === 'any';
+    const properties = Object.fromEntries([...node.children].map(([key, child]) => [key, toSchema(child, open)]));
+    return { type: ['object', 'null'], properties, additionalProperties: open };
+  }
+  if (rule === undefined || rule === 'open' || rule === 'any') return {};
+  if (rule === 'scalar') return { not: { type: 'object' } };
+  if (rule === 'list') return { type: ['array', 'null'] };
+  return { ...(rule.type ? { type: [...new Set([...rule.type, 'null'])] } : {}), ...(rule.enum ? { enum: [...rule.enum, null] } : {}) };
+}
+
+/** The JSON Schema a values file must satisfy, from a contract and the paths opened on top of it. */
+export function valuesSchema(contract: ChartContract, open: OpenPath[] = []): Schema {
+  const paths = { ...contract.paths };
+  for (const extra of open) if (extra.chart === contract.chart) paths[extra.path] = 'open';
+  return toSchema(tree(paths));
+}
+
+function describe(error: ErrorObject): string {
+  const at = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'additionalProperties') {
+    const key = String((error.params as { additionalProperty: string }).additionalProperty);
+    return `${joinPath([...at, key])}: unknown key (not in the chart's values)`;
+  }
+  if (error.keyword === 'not') return `${joinPath(at)}: a map where the chart has a single value`;
+  if (error.keyword === 'enum') return `${joinPath(at)}: ${error.message} (${JSON.stringify((error.params as { allowedValues: Json[] }).allowedValues.filter((value) => value !== null))})`;
+  return `${joinPath(at)}: ${error.message}`;
+}
+
+/** Every problem of a values object against a chart contract, one line each naming the key path. */
+export function validateValues(values: JsonObject, contract: ChartContract, open: OpenPath[] = []): string[] {
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  const validate = ajv.compile(valuesSchema(contract, open));
+  if (validate(values)) return [];
+  return [...new Set((validate.errors ?? []).map(describe))];
+}
+
+export function loadContracts(dir: string = CONTRACTS_DIR): ChartContract[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'contract.json')))
+    .map((entry) => JSON.parse(readFileSync(join(dir, entry.name, 'contract.json'), 'utf8')) as ChartContract);
+}
+
+/** The contract standing for an Application's pinned chart version: the exact version, or an explicit substitute. */
+export function contractFor(app: ArgoApp, contracts: ChartContract[]): ChartContract | undefined {
+  const helm = app.helm;
+  if (!helm) return undefined;
+  return (
+    contracts.find((contract) => contract.chart === helm.chart && contract.version === helm.version) ??
+    contracts.find((contract) => contract.chart === helm.chart && contract.substitutes?.some((entry) => entry.pinned === helm.version))
+  );
+}
+
+/** Applications that install a chart with values of ours. */
+export function valuedReleases(apps: ArgoApp[]): ArgoApp[] {
+  return apps.filter((app) => app.helm && app.helm.valueFiles.length > 0);
+}

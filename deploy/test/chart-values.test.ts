@@ -1,0 +1,86 @@
+// Every values file held to the chart version its Application pins: the key paths of the chart's defaults and what
+// its values.schema.json declares (deploy/upstream/charts, written by scripts/vendor-chart-schemas.ts; sources in
+// deploy/upstream/charts/SOURCES.md). An unknown key, a wrong type or a value outside an enum fails.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type ChartContract, contractFor, loadContracts, type OpenPath, validateValues, valuedReleases } from '../src/chart-values.ts';
+import { argoApps } from '../src/inventory.ts';
+
+/**
+ * Subtrees the charts render through to the software they configure, or document only in comments, so their
+ * defaults cannot list every key. Each entry names the chart's template or doc that makes the subtree free-form.
+ */
+const OPEN_PATHS: OpenPath[] = [
+  {
+    chart: 'istiod',
+    path: 'meshConfig',
+    reason: "templates/configmap.yaml merges it over the chart's mesh defaults (mergeOverwrite): its keys are Istio's MeshConfig API",
+  },
+  {
+    chart: 'opentelemetry-collector',
+    path: 'config',
+    reason: "templates/_config.tpl merges a deep copy of it with the presets' configuration: its keys are the Collector's",
+  },
+  {
+    chart: 'pyroscope',
+    path: 'pyroscope.extraArgs',
+    reason: "templates/deployments-statefulsets.yaml merges it into each component's arguments and renders every key as a -key=value flag",
+  },
+  {
+    chart: 'kiali-server',
+    path: 'external_services',
+    reason: "templates/configmap.yaml renders the values as Kiali's config: its keys are the Kiali CR spec's (deploy/upstream/crds, checked by kiali.test.ts)",
+  },
+];
+
+const apps = valuedReleases(argoApps());
+const contracts = loadContracts();
+
+test('every Application that installs a chart with our values has the contract of its pinned version', () => {
+  assert.ok(apps.length >= 15, `only ${apps.length} releases with values`);
+  const lacking = apps.filter((app) => !contractFor(app, contracts)).map((app) => `${app.manifest.file}: ${app.helm!.chart} ${app.helm!.version}`);
+  assert.deepEqual(lacking, [], `no contract under deploy/upstream/charts (run scripts/vendor-chart-schemas.ts) for:\n${lacking.join('\n')}`);
+});
+
+test('every contract is used by an Application and records its upstream source', () => {
+  const used = new Set(apps.map((app) => contractFor(app, contracts)));
+  for (const contract of contracts) {
+    const where = `${contract.chart}-${contract.version}`;
+    assert.ok(used.has(contract), `${where}: no Application pins it`);
+    assert.match(contract.source.commit, /^[0-9a-f]{40}$/, `${where}: source commit`);
+    assert.ok(contract.source.repo && contract.source.path && contract.source.files.includes('values.yaml'), `${where}: source`);
+    for (const entry of contract.substitutes ?? []) assert.ok(entry.reason.length > 0, `${where}: substitute ${entry.pinned} without a reason`);
+  }
+  for (const open of OPEN_PATHS) assert.ok(contracts.some((contract) => contract.chart === open.chart), `open path for unknown chart ${open.chart}`);
+});
+
+for (const app of apps) {
+  const helm = app.helm!;
+  test(`${app.name}: ${helm.valueFiles.join(', ')} fit ${helm.chart} ${helm.version}`, () => {
+    const contract = contractFor(app, contracts);
+    assert.ok(contract, `no contract for ${helm.chart} ${helm.version}`);
+    const problems = validateValues(app.values, contract, OPEN_PATHS);
+    assert.deepEqual(problems, [], `${helm.valueFiles.join(', ')} against ${contract.chart} ${contract.version} (${contract.source.repo}@${contract.source.commit.slice(0, 12)}):\n${problems.join('\n')}`);
+  });
+}
+
+const contract = (chart: string): ChartContract => {
+  const found = contracts.find((candidate) => candidate.chart === chart);
+  assert.ok(found, `no contract for ${chart}`);
+  return found;
+};
+
+test('an invented key, a map for a single value and a value outside an enum fail, naming the key (negative control)', () => {
+  const tempo = apps.find((app) => app.helm?.chart === 'tempo');
+  assert.ok(tempo);
+  const withInvented = { ...tempo.values, tempo: { ...(tempo.values['tempo'] as object), streamingEnabled: true } };
+  assert.deepEqual(validateValues(withInvented, contractFor(tempo, contracts)!, OPEN_PATHS), ['tempo.streamingEnabled: unknown key (not in the chart\'s values)']);
+  assert.deepEqual(validateValues({ 'fullnameOverride': { name: 'x' } }, contract('kube-prometheus-stack')), ['fullnameOverride: a map where the chart has a single value']);
+  const collector = validateValues({ mode: 'sidecar' }, contract('opentelemetry-collector'));
+  assert.equal(collector.length, 1);
+  assert.match(collector[0]!, /^mode: must be equal to one of the allowed values \(\[.*"deployment".*\]\)$/);
+  // Free-form maps stay free-form; null removes a default.
+  assert.deepEqual(validateValues({ podAnnotations: { 'example.com/any': 'x' }, affinity: null }, contract('grafana')), []);
+  // A dotted key is one key, not a path.
+  assert.deepEqual(validateValues({ 'grafana.ini': { server: { root_url: 'x' } }, grafana: { ini: {} } }, contract('grafana')), ['grafana: unknown key (not in the chart\'s values)']);
+});
