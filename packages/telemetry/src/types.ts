@@ -20,7 +20,10 @@ export interface TelemetryOptions {
     headers?: Record<string, string>;
     /** Ratio for parentbased_traceidratio (0..1). */
     sampleRatio?: number;
-    /** Opt-in instrumentations by name, loaded lazily (e.g. 'pg', 'ioredis', 'amqplib'). */
+    /**
+     * Overrides OTEL_NODE_ENABLED_INSTRUMENTATIONS: only these auto-detected instrumentations (e.g. ['pg', 'ioredis']);
+     * ['none'] turns them all off. Default: every supported library the application has.
+     */
     instrumentations?: string[];
     /** Paths not traced; default ['/healthz', '/readyz', '/metrics']. */
     ignorePaths?: string[];

@@ -46,7 +46,8 @@ export interface TelemetryConfig {
     propagators: PropagatorName[];
     batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number };
     ignorePaths: string[];
-    instrumentations: string[];
+    /** Which auto-detected instrumentations run (instrumentations/registry.ts). */
+    instrumentations: { enabled: string[] | undefined; disabled: string[] };
   };
   logs: {
     exporter: 'otlp' | 'none';
@@ -326,7 +327,11 @@ export function loadConfig(options: TelemetryOptions = {}, env: Env = process.en
         exportTimeoutMillis: reader.integer('OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1),
       },
       ignorePaths: tracing.ignorePaths ?? reader.list('LAB_TELEMETRY_IGNORE_PATHS') ?? DEFAULT_IGNORE_PATHS,
-      instrumentations: tracing.instrumentations ?? reader.list('LAB_TELEMETRY_INSTRUMENTATIONS') ?? [],
+      // The names and semantics of @opentelemetry/auto-instrumentations-node (package suffixes: pg, ioredis, ...).
+      instrumentations: {
+        enabled: tracing.instrumentations ?? reader.list('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
+        disabled: reader.list('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
+      },
     },
     logs: {
       exporter: reader.oneOf<'otlp' | 'none'>('OTEL_LOGS_EXPORTER', ['otlp', 'none'], 'none'),
