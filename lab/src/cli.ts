@@ -1,7 +1,10 @@
 // `pnpm lab`: the LGTM+P flow on one machine. See docs/lab.md.
+import { flowLines } from './correlation/flow.ts';
 import { type LabSummary, runLab } from './lab.ts';
-import { parseOptions, UsageError, usage, wantsHelp } from './options.ts';
-import { PortInUseError } from './ports.ts';
+import { graphUrl, reopenRun } from './metrics/reopen.ts';
+import { runtimeLine } from './metrics/runtime.ts';
+import { DEFAULT_PORTS, type LabOptions, parseOptions, UsageError, usage, wantsHelp } from './options.ts';
+import { assertPortFree, freePort, PortInUseError } from './ports.ts';
 import { ProgressDisplay } from './progress.ts';
 
 async function main(): Promise<number> {
@@ -27,6 +30,8 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
+  if (options.open !== undefined) return openRun(options.open, options, controller.signal);
+
   let summary: LabSummary;
   try {
     summary = await runLab(options, { display, signal: controller.signal });
@@ -42,6 +47,32 @@ async function main(): Promise<number> {
   return summary.ok ? 0 : 1;
 }
 
+/** `--open <run>`: serves the run's Prometheus data until Ctrl-C; with --json, one line of JSON says where. */
+async function openRun(runDir: string, options: LabOptions, signal: AbortSignal): Promise<number> {
+  const port = options.ports.prometheus ?? (options.autoPorts ? await freePort() : DEFAULT_PORTS.prometheus);
+  await assertPortFree(port, 'prometheus');
+  const log = (line: string) => {
+    if (/level=(error|ERROR)|"level":"(error|ERROR)"/.test(line)) console.error(`prometheus: ${line}`);
+  };
+  const run = await reopenRun(runDir, port, options.prometheusBin, log);
+  try {
+    if (options.json) console.log(JSON.stringify({ runDir: run.runDir, runId: run.runId, url: run.url, range: run.range }));
+    else {
+      const out = [`run ${run.runId ?? '?'} (${run.runDir})`, `Prometheus on ${run.url} serves a copy of its data; Ctrl-C stops it.`];
+      if (run.range) {
+        const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+        out.push(`load phase: ${iso(run.range.start)} .. ${iso(run.range.end)}`);
+        out.push(`p95 per service: ${graphUrl(run.url, 'histogram_quantile(0.95, sum by (job, le) (rate(http_server_request_duration_seconds_bucket[20s])))', run.range)}`);
+      }
+      console.log(out.join('\n'));
+    }
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  } finally {
+    await run.close();
+  }
+  return 0;
+}
+
 function printWalk(summary: LabSummary): void {
   const out: string[] = [''];
   if (summary.load) {
@@ -53,6 +84,15 @@ function printWalk(summary: LabSummary): void {
   if (summary.walk) {
     out.push('', 'the life of a request:');
     for (const link of summary.walk.links) out.push(`  ${link.ok ? '✔' : '✘'} ${link.link.padEnd(9)} ${link.detail}`);
+  }
+  if (summary.flow) {
+    out.push('', `every exemplar of the run (${summary.flow.exemplars} exemplars, ${summary.flow.traces} traces):`);
+    for (const line of flowLines(summary.flow)) out.push(`  ${line.ok ? '✔' : '✘'} ${line.text}`);
+    for (const problem of summary.flow.problems) out.push(`      ${problem}`);
+  }
+  if (summary.runtime) {
+    out.push('', 'per service:');
+    for (const runtime of summary.runtime) out.push(`  ${runtimeLine(runtime)}`);
   }
   out.push('', `run folder: ${summary.runDir}`);
   if (summary.report) out.push(`report:     ${summary.report}`);

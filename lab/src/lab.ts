@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { journeys, type LoadReport, type LoadRun, startLoad } from '@lab/loadtest';
+import { type FlowStats, flowLines, flowStats } from './correlation/flow.ts';
 import { LocalBackends } from './correlation/local.ts';
 import type { TimeRange } from './correlation/types.ts';
 import { type WalkResult, walk } from './correlation/walk.ts';
@@ -12,6 +13,7 @@ import { LogCollector, type LogCounts } from './log-collector.ts';
 import type { FallbackScraper } from './metrics/fallback-scraper.ts';
 import type { ScrapeTarget } from './metrics/prometheus.ts';
 import type { MetricsSource } from './metrics/source.ts';
+import { type ServiceRuntime, serviceRuntime } from './metrics/runtime.ts';
 import { startMetrics } from './metrics/start.ts';
 import { DEFAULT_PORTS, type LabOptions, type PortName, type Ports, SERVICE_NAMES, UsageError } from './options.ts';
 import { assertPortFree, freePort } from './ports.ts';
@@ -40,6 +42,10 @@ export interface LabSummary {
   received: ReceiverCounts;
   logs: Record<string, LogCounts>;
   walk?: Pick<WalkResult, 'ok' | 'links' | 'exemplar' | 'exemplarsByService'> & { traceId?: string; services: string[] };
+  /** Every exemplar of the run checked like the walked one. */
+  flow?: FlowStats;
+  /** Per service: largest event-loop delay and profile windows received. */
+  runtime?: ServiceRuntime[];
   report?: string;
 }
 
@@ -205,12 +211,12 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
         // Exemplars are stamped when scraped: the window reaches one scrape past the incident's end.
         end: (summary.incident.end ?? summary.range.end) + options.scrapeIntervalSeconds + 1,
       };
-      const result = await walk(backends, {
-        services: [...SERVICE_NAMES],
-        entryService: 'gateway',
-        window: incidentWindow,
-        range: { start: summary.range.start - 60, end: summary.range.end + 60 },
-      });
+      const lookupRange = { start: summary.range.start - 60, end: summary.range.end + 60 };
+      const result = await walk(backends, { services: [...SERVICE_NAMES], entryService: 'gateway', window: incidentWindow, range: lookupRange });
+      // Every exemplar of the load phase, up to the last scrape after it.
+      const runWindow = { start: Math.floor(summary.range.start), end: Math.ceil(summary.range.end) + options.scrapeIntervalSeconds + 1 };
+      summary.flow = await flowStats(backends, { services: [...SERVICE_NAMES], window: runWindow, range: lookupRange });
+      summary.runtime = await serviceRuntime([...SERVICE_NAMES], metrics, backends, runWindow);
       summary.walk = {
         ok: result.ok,
         links: result.links,
@@ -222,7 +228,7 @@ export async function runLab(options: LabOptions, io: LabIo): Promise<LabSummary
       if (options.report) {
         summary.report = await writeReport({ folder, backends, metrics, walk: result, summary, incidentWindow });
       }
-      summary.ok = result.ok && (summary.load?.passed ?? false);
+      summary.ok = result.ok && (summary.load?.passed ?? false) && flowLines(summary.flow).every((line) => line.ok);
     }
   } finally {
     incident?.cancel();

@@ -50,6 +50,8 @@ export interface LabOptions {
   /** Skip the flow report (the walk still runs). */
   report: boolean;
   seed?: number;
+  /** A finished run's folder: serve its Prometheus data instead of running. */
+  open?: string;
 }
 
 export const usage = `pnpm lab [flags]
@@ -71,6 +73,8 @@ export const usage = `pnpm lab [flags]
   --no-report              walk the flow but do not write report.html
   --seed <n>               reproduce a traffic mix
   --json                   print a machine-readable summary on stdout (progress goes to stderr)
+  --open <run folder>      serve a finished run's Prometheus data (a copy) to re-query it, until Ctrl-C;
+                           --ports prometheus=<port> or --ports auto moves it from 9090
   -h, --help`;
 
 export class UsageError extends Error {}
@@ -107,6 +111,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     json: values.json ?? false,
     report: !values['no-report'],
     ...(values.seed ? { seed: positive(values.seed, '--seed') } : {}),
+    ...(values.open !== undefined ? { open: nonEmpty(values.open, '--open') } : {}),
   };
 }
 
@@ -134,6 +139,7 @@ function parse(argv: string[]) {
       'no-report': { type: 'boolean' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
+      open: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -176,6 +182,11 @@ function duration(text: string | undefined, flag: string): number {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function nonEmpty(text: string, flag: string): string {
+  if (text.trim() === '') throw new UsageError(`${flag} needs a run folder`);
+  return text;
 }
 
 function positive(text: string | undefined, flag: string): number {

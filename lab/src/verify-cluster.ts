@@ -1,16 +1,19 @@
 // `pnpm verify:cluster`: the lab's correlation walk (metrics -> exemplar -> trace -> logs -> profile) over a
-// cluster's Prometheus/Thanos, Tempo, Loki and Pyroscope. Prints each link it resolved, or the first one that broke,
-// and exits 1 on a break (2 on bad usage). Endpoints come from flags or env (see USAGE).
+// cluster's Prometheus/Thanos, Tempo, Loki and Pyroscope, then the same checks over every exemplar of the window
+// (flow.ts). Prints each link it resolved, or the first one that broke, and the shares; exits 1 on a break or a share
+// below its target (2 on bad usage). Endpoints come from flags or env (see USAGE).
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES, type BackendName, type ClusterConfig, clusterBackends, DEFAULT_PROFILE_TYPE, displayUrl, endpointFromEnv } from './correlation/cluster.ts';
+import { flowLines, flowStats } from './correlation/flow.ts';
 import type { CorrelationBackends, LinkName, LinkResult } from './correlation/types.ts';
 import { walk } from './correlation/walk.ts';
 
 const USAGE = `Usage: pnpm verify:cluster [options]
 
-Walks metrics -> exemplar -> trace -> logs -> profile on a cluster and exits non-zero at the first broken link.
-Run a load first (deploy/README.md, "Load test"), then point this at the four query APIs, e.g. through
-kubectl port-forward.
+Walks metrics -> exemplar -> trace -> logs -> profile on a cluster, then checks every exemplar of the window the same
+way (shares of complete traces, of traces with logs from every service, of CPU-heavy spans with profile samples), and
+exits non-zero at the first broken link or a share below its target. Run a load first (deploy/README.md, "Load
+test"), then point this at the four query APIs, e.g. through kubectl port-forward.
 
 Endpoints (flag, or env):
   --prometheus URL   PROMETHEUS_URL   Prometheus or Thanos query (query_exemplars)
@@ -27,6 +30,7 @@ Options:
   --entry NAME           the service whose exemplars start the walk (default gateway)
   --min-services N       services the picked trace must cross (default 3)
   --profile-type ID      Pyroscope profile type (default ${DEFAULT_PROFILE_TYPE})
+  --max-traces N         distinct exemplar traces checked for the shares (default 200)
   --timeout DURATION     per HTTP request (default 15s)
   -h, --help`;
 
@@ -44,6 +48,7 @@ interface Options {
   services: string[];
   entry: string;
   minServices: number;
+  maxTraces: number;
   sinceSeconds: number;
   windowSeconds: number;
 }
@@ -62,6 +67,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
       entry: { type: 'string', default: 'gateway' },
       'min-services': { type: 'string', default: '3' },
       'profile-type': { type: 'string', default: DEFAULT_PROFILE_TYPE },
+      'max-traces': { type: 'string', default: '200' },
       timeout: { type: 'string', default: '15s' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,6 +90,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
   if (services.length === 0) throw new UsageError('--services: no service named');
   const minServices = Number(values['min-services']);
   if (!Number.isInteger(minServices) || minServices < 1) throw new UsageError(`--min-services: "${values['min-services']}" is not a positive integer`);
+  const maxTraces = Number(values['max-traces']);
+  if (!Number.isInteger(maxTraces) || maxTraces < 1) throw new UsageError(`--max-traces: "${values['max-traces']}" is not a positive integer`);
   const sinceSeconds = parseDuration(values.since, '--since');
   const windowSeconds = values.window === undefined ? sinceSeconds : parseDuration(values.window, '--window');
   if (windowSeconds > sinceSeconds) throw new UsageError('--window is longer than --since');
@@ -92,6 +100,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
     services,
     entry: values.entry,
     minServices,
+    maxTraces,
     sinceSeconds,
     windowSeconds,
   };
@@ -147,7 +156,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       `the last ${formatDuration(options.sinceSeconds)}, services ${options.services.join(', ')}`,
   );
   const failures = new Map<LinkName, string>();
-  const result = await walk(recordingFailures(clusterBackends(options.config), failures), {
+  const backends = clusterBackends(options.config);
+  const result = await walk(recordingFailures(backends, failures), {
     services: options.services,
     entryService: options.entry,
     window,
@@ -159,8 +169,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     print(link.ok || !failure ? link : { ...link, detail: failure });
     if (!link.ok) break;
   }
-  if (result.ok) console.log('verify:cluster: the flow is connected end to end');
-  return result.ok ? 0 : 1;
+  let sharesOk = false;
+  try {
+    const flow = await flowStats(backends, { services: options.services, window, range, maxTraces: options.maxTraces });
+    const capped = flow.traces < flow.tracesInWindow ? ` (${flow.tracesInWindow} in the window, capped by --max-traces)` : '';
+    console.log(`every exemplar of the window: ${flow.exemplars} exemplars, ${flow.traces} traces${capped}`);
+    const lines = flowLines(flow);
+    for (const line of lines) console.log(`${line.ok ? '✔' : '✘'} ${line.text}`);
+    for (const problem of flow.problems) console.log(`    ${problem}`);
+    sharesOk = lines.every((line) => line.ok);
+  } catch (error) {
+    console.log(`✘ shares: ${(error as Error).message}`);
+  }
+  const ok = result.ok && sharesOk;
+  if (ok) console.log('verify:cluster: the flow is connected end to end, for every exemplar of the window');
+  return ok ? 0 : 1;
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {

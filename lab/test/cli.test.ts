@@ -1,5 +1,5 @@
 // `pnpm lab` as a user meets it: bad flags, a port already taken, Ctrl-C in the middle of a run, and a machine
-// without Prometheus (the fallback scraper). Real processes; nothing may be left running.
+// without Prometheus (the fallback scraper, and --open of such a run). Real processes; nothing may be left running.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -102,5 +102,11 @@ test('without Prometheus the lab scrapes /metrics itself and the walk still reso
   for (const name of ['metrics', 'exemplar', 'trace', 'logs'] as const) assert.ok(links[name]!.ok, `${name}: ${links[name]!.detail}`);
   assert.ok(existsSync(summary.report!), 'report written');
   assert.ok(readFileSync(join(summary.runDir, 'prometheus', 'scrapes.jsonl'), 'utf8').length > 0, 'scraped samples kept');
+  for (const runtime of summary.runtime!) assert.ok(runtime.maxEventLoopDelayMs! > 0, `${runtime.service}: event-loop delay from the scraped gauge`);
   assert.deepEqual(processesMentioning(runsDir), []);
+
+  // Such a run has no TSDB to reopen: --open says where its samples are instead.
+  const reopened = await lab(['--open', summary.runDir, '--ports', 'auto']);
+  assert.equal(reopened.code, 2);
+  assert.match(reopened.stderr, /has no Prometheus data \(prometheus\/data\): it ran with the fallback scraper, its samples are in prometheus\/scrapes\.jsonl/);
 });

@@ -1,15 +1,18 @@
 // End to end: `pnpm lab` for real (services, receiver, Prometheus, load, incident), then every link of the flow is
-// checked twice: by the walker over a Prometheus restarted on the run's own TSDB, and by direct reads of what the
-// receiver and the log collector wrote. Every PromQL query the project ships (dashboards, SLO rules, correlations,
+// checked twice: by the walker over the run's own TSDB reopened with `pnpm lab --open`, and by direct reads of what the
+// receiver and the log collector wrote. Every exemplar of the run is checked too (the flow by the numbers). Every PromQL query the project ships (dashboards, SLO rules, correlations,
 // rollout analyses) is evaluated on that Prometheus too. The report is rendered in headless Chromium. Nothing may be
 // left running.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { flowLines } from '../src/correlation/flow.ts';
 import { LocalBackends, readJsonLines } from '../src/correlation/local.ts';
 import { decodePprof, labelledSpanIds } from '../src/correlation/pprof.ts';
 import { checkTree } from '../src/correlation/trace-tree.ts';
@@ -17,8 +20,7 @@ import type { TraceSpan } from '../src/correlation/types.ts';
 import { walk } from '../src/correlation/walk.ts';
 import type { LabSummary } from '../src/lab.ts';
 import { PrometheusApi } from '../src/metrics/prometheus-api.ts';
-import { findPrometheus, prometheusArgs } from '../src/metrics/prometheus.ts';
-import { freePort } from '../src/ports.ts';
+import { runtimeLine } from '../src/metrics/runtime.ts';
 import { type RunFolder, runFolder, serviceLogFile } from '../src/run-folder.ts';
 import { renderReport } from './browser.ts';
 import { killAll, processesMentioning } from './leftovers.ts';
@@ -33,6 +35,15 @@ const runsDir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
 let summary: LabSummary;
 let folder: RunFolder;
 let backends: LocalBackends;
+/** The run's TSDB files and sizes as the lab left them: `--open` must not change them. */
+let tsdbFiles: string[];
+
+function listing(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => `${join(entry.parentPath, entry.name).slice(dir.length)} ${statSync(join(entry.parentPath, entry.name)).size}`)
+    .sort();
+}
 
 after(() => {
   // Whatever happened: nothing of this run may survive the test file.
@@ -74,36 +85,28 @@ before(async () => {
   assert.ok(lab.stdout.trim().startsWith('{'), `lab printed no JSON summary (exit ${lab.code}):\n${lab.stderr.slice(-3000)}`);
   summary = JSON.parse(lab.stdout) as LabSummary;
   folder = runFolder(summary.runDir);
+  tsdbFiles = listing(folder.prometheusData);
   assert.equal(lab.code, 0, `lab exited ${lab.code}; walk: ${JSON.stringify(summary.walk?.links, null, 1)}\n${lab.stderr.slice(-2000)}`);
 });
 
-/** The real Prometheus restarted on the run's own TSDB, killed when the calling test ends. */
-async function restartPrometheus(t: TestContext): Promise<PrometheusApi> {
-  const binary = findPrometheus();
-  assert.ok(binary, 'prometheus is on PATH');
-  const port = await freePort();
-  const prometheus = spawn(binary, prometheusArgs(folder, port), {
-    cwd: runsDir,
-    detached: true,
-    stdio: 'ignore',
-  });
-  const exited = new Promise((resolve) => prometheus.once('exit', resolve));
+/** `pnpm lab --open <run>`: the real Prometheus on a copy of the run's TSDB, stopped (Ctrl-C) when the calling test ends. */
+async function reopenRun(t: TestContext): Promise<PrometheusApi> {
+  const child = spawn(process.execPath, ['lab/src/cli.ts', '--open', summary.runDir, '--ports', 'auto', '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   t.after(async () => {
-    try {
-      process.kill(-prometheus.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-    await exited;
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, '--open stops cleanly on Ctrl-C');
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    assert.ok(attempt < 100, 'Prometheus ready within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return new PrometheusApi(url, SCRAPE_SECONDS);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [line] = (await Promise.race([once(createInterface({ input: child.stdout }), 'line'), exited.then(() => [])])) as string[];
+  assert.ok(line, `--open printed where it listens (exit ${child.exitCode}): ${stderr}`);
+  const opened = JSON.parse(line) as { url: string; runId: string; range: { start: number; end: number } };
+  assert.equal(opened.runId, summary.runId);
+  assert.deepEqual(opened.range, summary.range);
+  return new PrometheusApi(opened.url, SCRAPE_SECONDS);
 }
 
 test('the lab exits by itself and leaves no process behind', () => {
@@ -118,9 +121,35 @@ test('the lab walked every link and the incident ran', () => {
   assert.ok(summary.load!.requests > 50, `load sent ${summary.load!.requests} requests`);
 });
 
+test('by the numbers: every exemplar of the run resolves to a complete trace with logs from every service; CPU-heavy spans are profiled', (t) => {
+  const flow = summary.flow!;
+  for (const line of flowLines(flow)) t.diagnostic(line.text);
+  assert.ok(flow.exemplars >= 20 && flow.traces >= 10, `${flow.exemplars} exemplars, ${flow.traces} traces`);
+  const problems = flow.problems.join('; ');
+  assert.equal(flow.completeTrace.of, flow.exemplars);
+  assert.equal(flow.completeTrace.count, flow.exemplars, `complete traces: ${problems}`);
+  assert.equal(flow.logsFromEveryService.count, flow.exemplars, `logs from every service: ${problems}`);
+  // The payments incident burns CPU in every slowed request: some of them are exemplars.
+  assert.ok(flow.cpuSpansProfiled.of > 0, 'spans with >= 10 ms of declared CPU time among the exemplar traces');
+  assert.ok(flow.cpuSpansProfiled.count >= 0.95 * flow.cpuSpansProfiled.of, `CPU-heavy spans with labelled samples: ${problems}`);
+});
+
+test('per service: the largest event-loop delay of the run and the profile windows, as the receiver got them', (t) => {
+  assert.deepEqual(summary.runtime!.map((row) => row.service), SERVICES);
+  for (const row of summary.runtime!) t.diagnostic(runtimeLine(row));
+  const files = readdirSync(folder.profilesDir);
+  for (const row of summary.runtime!) {
+    assert.ok(row.maxEventLoopDelayMs !== undefined && row.maxEventLoopDelayMs > 0, `${row.service}: event-loop delay ${row.maxEventLoopDelayMs}`);
+    // Profiling is on in the lab: a window every 3 s over the 24 s run, the last flushed at shutdown.
+    assert.ok(row.profileWindows >= 4, `${row.service}: ${row.profileWindows} profile windows`);
+    assert.equal(row.profileWindows, files.filter((file) => file.endsWith(`-${row.service}.pb.gz`)).length, 'heap profiling is off: one file per window');
+    assert.equal(row.profileWindows, summary.received.profilesByService[row.service]);
+  }
+});
+
 test('the real Prometheus holds every service RED series and exemplars in the incident window', async (t) => {
   // Restart Prometheus on the run's own storage: what the report showed must be in its TSDB (exemplars via the WAL).
-  const api = await restartPrometheus(t);
+  const api = await reopenRun(t);
   const range = { start: Math.floor(summary.range.start), end: Math.ceil(summary.range.end) };
   const window = { start: summary.incident.start!, end: summary.incident.end! + SCRAPE_SECONDS + 1 };
   for (const service of SERVICES) {
@@ -159,7 +188,7 @@ test('the real Prometheus holds every service RED series and exemplars in the in
 });
 
 test('every PromQL query of the dashboards, SLO rules, correlations and rollout analyses evaluates on the run', async (t) => {
-  const api = await restartPrometheus(t);
+  const api = await reopenRun(t);
   const range = { start: Math.floor(summary.range.start), end: Math.ceil(summary.range.end) };
   // Grafana's $__rate_interval for this scrape interval: four scrapes.
   const shipped = [...shippedExpressionQueries(`${4 * SCRAPE_SECONDS}s`), ...analysisTemplateQueries()];
@@ -233,16 +262,19 @@ test('the flow report renders in headless Chromium with every section filled', a
   const rendered = await renderReport(summary.report!, screenshot);
   assert.deepEqual(rendered.consoleErrors, []);
   assert.equal(rendered.walkItems, 5);
-  const { metrics, exemplar, trace, logs, profile } = rendered.sections;
+  const { metrics, exemplar, trace, logs, profile, numbers } = rendered.sections;
   assert.ok(metrics && metrics.canvases >= SERVICES.length, `RED charts drawn: ${JSON.stringify(metrics)}`);
   assert.ok(exemplar && exemplar.text > 0, 'exemplar section');
   assert.ok(trace && trace.rows >= 3, `waterfall rows: ${JSON.stringify(trace)}`);
   assert.ok(logs && logs.rows >= 3, `log rows: ${JSON.stringify(logs)}`);
   assert.ok(profile && profile.rects > 0, `flamegraph frames: ${JSON.stringify(profile)}`);
+  assert.ok(numbers && numbers.rows === SERVICES.length && numbers.text > 0, `the run by the numbers: ${JSON.stringify(numbers)}`);
   const html = readFileSync(summary.report!, 'utf8');
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href="https?:/, 'self-contained: no external script or stylesheet');
 });
 
-test('nothing of the run is left running', () => {
+test('nothing of the run is left running, and reopening left the run folder as it was', () => {
   assert.deepEqual(processesMentioning(runsDir), []);
+  assert.ok(tsdbFiles.some((file) => file.startsWith('/wal/')), 'the TSDB (WAL with the exemplars) is in the run folder');
+  assert.deepEqual(listing(folder.prometheusData), tsdbFiles);
 });

@@ -18,6 +18,9 @@ test('defaults: 90 s, payments latency halfway, 5 s scrapes, default ports', () 
   assert.deepEqual(options.ports, {});
   assert.equal(options.autoPorts, false);
   assert.equal(options.otlpProtocol, 'http/protobuf');
+  assert.equal(options.open, undefined);
+  assert.equal(parseOptions(['--open', '.lab/runs/2026-11-26T10-04-00Z'], {}).open, '.lab/runs/2026-11-26T10-04-00Z');
+  assert.throws(() => parseOptions(['--open', ' '], {}), /--open needs a run folder/);
 });
 
 test('scrape interval follows the run length unless given', () => {

@@ -19,6 +19,7 @@ function data(message: string): ReportData {
     exemplars: [],
     waterfall: [],
     logs: [{ time: '2026-11-26T10:00:00.000Z', service: 'gateway', level: 'info', msg: message, fields: {} }],
+    runtime: [],
   };
 }
 
@@ -37,5 +38,5 @@ test('the libraries are inlined: no network needed', () => {
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href="https?:/);
   assert.match(html, /uPlot/);
   assert.match(html, /flamegraph/);
-  for (const id of ['walk', 'metrics', 'exemplar', 'trace', 'logs', 'profile']) assert.match(html, new RegExp(`id="${id}"`));
+  for (const id of ['walk', 'metrics', 'exemplar', 'trace', 'logs', 'profile', 'numbers']) assert.match(html, new RegExp(`id="${id}"`));
 });

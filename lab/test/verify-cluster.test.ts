@@ -84,12 +84,12 @@ function lokiStreams(query: string) {
   const ns = `${BigInt(NOW - 59) * 1_000_000_000n}`;
   const line = JSON.stringify({ level: 'info', service, msg: 'request completed', ...(service === 'gateway' ? { trace_id: TRACE_ID, span_id: span.id } : {}) });
   const metadata = service === 'gateway' ? undefined : { structuredMetadata: { trace_id: TRACE_ID, span_id: span.id } };
+  const values: unknown[] = [metadata ? [ns, line, metadata] : [ns, line]];
+  // service-kit's CPU fault declares the CPU time it burns in the span.
+  if (fake.cpuFaultOn === service) values.push([ns, JSON.stringify({ level: 'warn', service, fault: 'cpu', cpu_ms: 60, msg: 'fault injected' }), metadata]);
   return {
     status: 'success',
-    data: {
-      resultType: 'streams',
-      result: [{ stream: { service_name: service, namespace: 'shop', level: 'info' }, values: [metadata ? [ns, line, metadata] : [ns, line]] }],
-    },
+    data: { resultType: 'streams', result: [{ stream: { service_name: service, namespace: 'shop', level: 'info' }, values }] },
   };
 }
 
@@ -116,7 +116,7 @@ interface Recorded {
   body: unknown;
 }
 
-const fake: { server?: Server; base: string; requests: Recorded[]; violations: string[]; noLogsFor?: string; failTempo?: boolean } = {
+const fake: { server?: Server; base: string; requests: Recorded[]; violations: string[]; noLogsFor?: string; cpuFaultOn?: string; failTempo?: boolean } = {
   base: '',
   requests: [],
   violations: [],
@@ -183,6 +183,7 @@ beforeEach(() => {
   fake.requests = [];
   fake.violations = [];
   delete fake.noLogsFor;
+  delete fake.cpuFaultOn;
   delete fake.failTempo;
 });
 
@@ -354,30 +355,46 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
 
 const cliEndpoints = () => ['--prometheus', `${fake.base}/prom`, '--tempo', `${fake.base}/tempo`, '--loki', `${fake.base}/loki`, '--pyroscope', `${fake.base}/pyroscope`];
 
-test('pnpm verify:cluster walks all five links and exits 0', async () => {
+test('pnpm verify:cluster walks all five links, checks every exemplar of the window and exits 0', async () => {
+  fake.cpuFaultOn = 'orders';
   const result = await runCli(cliEndpoints());
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  const links = result.stdout.split('\n').filter((line) => /^[✔✘]/.test(line));
+  const links = result.stdout.split('\n').filter((line) => /^[✔✘] (metrics|exemplar|trace|logs|profile) /.test(line));
   assert.deepEqual(
     links.map((line) => line.slice(0, 10).trim()),
     ['✔ metrics', '✔ exemplar', '✔ trace', '✔ logs', '✔ profile'],
   );
   assert.match(result.stdout, /trace 4bf92f3577b34da6a3ce929d0e0e4736/);
   assert.match(result.stdout, /gateway -> orders -> catalog -> payments|spans across/);
-  assert.match(result.stdout, /connected end to end/);
+  assert.match(result.stdout, /every exemplar of the window: 4 exemplars, 1 traces\n/);
+  assert.match(result.stdout, /^✔ 4\/4 \(100%\) exemplars resolve to a complete trace/m);
+  assert.match(result.stdout, /^✔ 4\/4 \(100%\) exemplars' traces have log lines from every service they crossed/m);
+  assert.match(result.stdout, /^✔ 1\/1 \(100%\) local-root spans with >= 10 ms CPU time have labelled profile samples/m);
+  assert.match(result.stdout, /connected end to end, for every exemplar of the window/);
+});
+
+test('a CPU-heavy span without profile samples fails the shares (exit 1) though the walk resolves', async () => {
+  fake.cpuFaultOn = 'payments';
+  const result = await runCli(cliEndpoints());
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /^✔ profile/m);
+  assert.match(result.stdout, /^✘ 0\/1 \(0%\) local-root spans with >= 10 ms CPU time have labelled profile samples \(target 95%\)/m);
+  assert.match(result.stdout, /span 3333333333333333 \(payments "POST \/authorize"\) spent 60 ms on CPU but has no labelled profile sample/);
+  assert.doesNotMatch(result.stdout, /connected end to end/);
 });
 
 test('a broken link (no logs from orders) is printed as the first failure and exits 1', async () => {
   fake.noLogsFor = 'orders';
   const result = await runCli(cliEndpoints());
   assert.equal(result.code, 1, result.stdout + result.stderr);
-  const links = result.stdout.split('\n').filter((line) => /^[✔✘]/.test(line));
+  const links = result.stdout.split('\n').filter((line) => /^[✔✘] (metrics|exemplar|trace|logs|profile) /.test(line));
   assert.deepEqual(
     links.map((line) => line.slice(0, 10).trim()),
     ['✔ metrics', '✔ exemplar', '✔ trace', '✘ logs'],
   );
   assert.match(links.at(-1)!, /orders/);
-  assert.doesNotMatch(result.stdout, /profile/, 'nothing is printed after the first break');
+  assert.doesNotMatch(result.stdout, /^. profile/m, 'no link is printed after the first break');
+  assert.match(result.stdout, /^✘ 0\/4 \(0%\) exemplars' traces have log lines from every service they crossed/m);
 });
 
 test('an unreachable or failing backend breaks its link with the HTTP reason (env endpoints, tenant)', async () => {

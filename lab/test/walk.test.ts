@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { flowLines, flowStats } from '../src/correlation/flow.ts';
 import { checkTree } from '../src/correlation/trace-tree.ts';
+import type { LogLine } from '../src/correlation/types.ts';
 import { walk, type WalkOptions } from '../src/correlation/walk.ts';
 import { FakeBackends, goodTrace, span, TRACE_ID } from './fake-backends.ts';
 
@@ -100,4 +102,33 @@ test('checkTree: two roots, a cycle, a hop not from a client span', () => {
   const direct = [span('a1', undefined, 'gateway', 'server', 0, 5), span('b1', 'a1', 'orders', 'server', 1, 2)];
   assert.match(checkTree(direct).problems.join(), /not a client span/);
   assert.ok(checkTree(goodTrace()).ok);
+});
+
+test('flow shares: every exemplar counted, a broken tree, a silent service and an unprofiled CPU-heavy span each lower one share', async () => {
+  const flowOptions = { services: options.services, window: options.window, range: options.range };
+  const cpuLine = (serviceName: string, spanId: string): LogLine => ({ serviceName, time: 1_000_000, traceId: TRACE_ID, spanId, line: { fault: 'cpu', cpu_ms: 60 } });
+  const backends = new FakeBackends();
+  // payments' local root is profiled, orders' is not: one of the two CPU-heavy spans has samples.
+  backends.logLines.push(cpuLine('payments', 'c000000000000001'), cpuLine('orders', 'b000000000000001'));
+  const stats = await flowStats(backends, flowOptions);
+  assert.deepEqual([stats.exemplars, stats.traces, stats.tracesInWindow], [3, 1, 1]);
+  assert.deepEqual(stats.completeTrace, { count: 3, of: 3 });
+  assert.deepEqual(stats.logsFromEveryService, { count: 3, of: 3 });
+  assert.deepEqual(stats.cpuSpansProfiled, { count: 1, of: 2 });
+  assert.deepEqual(
+    flowLines(stats).map((line) => [line.name, line.ok]),
+    [['completeTrace', true], ['logsFromEveryService', true], ['cpuSpansProfiled', false]],
+  );
+  assert.match(stats.problems.join('\n'), /span b000000000000001 \(orders "server orders"\) spent 60 ms on CPU but has no labelled profile sample/);
+
+  backends.spans = goodTrace().filter((s) => s.spanId !== 'b000000000000002');
+  backends.logLines = backends.logLines.filter((line) => line.serviceName !== 'gateway');
+  const broken = await flowStats(backends, flowOptions);
+  assert.deepEqual(broken.completeTrace, { count: 0, of: 3 });
+  assert.deepEqual(broken.logsFromEveryService, { count: 0, of: 3 });
+  assert.match(broken.problems.join('\n'), /has parent b000000000000002, which is not in the trace/);
+  assert.match(broken.problems.join('\n'), /no log line from gateway/);
+
+  const none = await flowStats(new FakeBackends(), { ...flowOptions, window: { start: 0, end: 10 } });
+  assert.deepEqual(flowLines(none).map((line) => [line.text.split(' ')[0], line.ok]), [['none', true], ['none', true], ['none', true]]);
 });

@@ -6,7 +6,7 @@ import type { Profile } from 'pprof-format';
 import type { MetricsSource } from '../metrics/source.ts';
 import { type RunFolder, serviceLogFile } from '../run-folder.ts';
 import { type ExportTraceRequestJson, spansOf } from './otlp-json.ts';
-import { decodePprof, type FlameNode, flameTree, summarize } from './pprof.ts';
+import { decodePprof, type FlameNode, flameTree, labelledSpanIds, summarize } from './pprof.ts';
 import type { CorrelationBackends, Exemplar, LogLine, ProfileSummary, TimeRange, TraceSpan } from './types.ts';
 
 /** Log lines a few seconds outside the range still belong to it (clock of the writer vs the query). */
@@ -17,6 +17,9 @@ export class LocalBackends implements CorrelationBackends {
   readonly metrics: MetricsSource;
   #traces: Map<string, TraceSpan[]> | undefined;
   readonly #profiles = new Map<string, Profile[]>();
+  /** Per service: log lines by trace id, and the span ids its profile samples are labelled with (read once: the run is over). */
+  readonly #logsByTrace = new Map<string, Map<string, LogLine[]>>();
+  readonly #labelledSpans = new Map<string, Set<string>>();
 
   constructor(folder: RunFolder, metrics: MetricsSource) {
     this.folder = folder;
@@ -47,9 +50,18 @@ export class LocalBackends implements CorrelationBackends {
   }
 
   async logsForTrace(serviceName: string, traceId: string, range: TimeRange): Promise<LogLine[]> {
-    return this.logs(serviceName).filter(
-      (line) => line.traceId === traceId && line.time >= range.start * 1000 - LOG_SLACK_MS && line.time <= range.end * 1000 + LOG_SLACK_MS,
-    );
+    let byTrace = this.#logsByTrace.get(serviceName);
+    if (!byTrace) {
+      byTrace = new Map();
+      for (const line of this.logs(serviceName)) {
+        if (!line.traceId) continue;
+        const lines = byTrace.get(line.traceId) ?? [];
+        lines.push(line);
+        byTrace.set(line.traceId, lines);
+      }
+      this.#logsByTrace.set(serviceName, byTrace);
+    }
+    return (byTrace.get(traceId) ?? []).filter((line) => line.time >= range.start * 1000 - LOG_SLACK_MS && line.time <= range.end * 1000 + LOG_SLACK_MS);
   }
 
   /** Every JSON line the service printed on stdout. */
@@ -64,11 +76,21 @@ export class LocalBackends implements CorrelationBackends {
   }
 
   async profileForSpan(serviceName: string, spanId: string, _range: TimeRange): Promise<ProfileSummary | undefined> {
-    return summarize(serviceName, this.profiles(serviceName), spanId);
+    let labelled = this.#labelledSpans.get(serviceName);
+    if (!labelled) {
+      labelled = labelledSpanIds(this.profiles(serviceName));
+      this.#labelledSpans.set(serviceName, labelled);
+    }
+    return labelled.has(spanId) ? summarize(serviceName, this.profiles(serviceName), spanId) : undefined;
   }
 
   flame(serviceName: string, spanId: string | undefined, rootName: string): FlameNode {
     return flameTree(rootName, this.profiles(serviceName), spanId);
+  }
+
+  /** Profile windows the service uploaded: wall profiles (a heap profile, when on, travels with each window). */
+  profileWindows(serviceName: string): number {
+    return this.profiles(serviceName).filter((profile) => profile.sampleType.some((type) => profile.stringTable.strings[Number(type.type)] === 'wall')).length;
   }
 
   /** Decoded pprof files uploaded by one service (a file that does not decode is an error: the test witness). */

@@ -1,12 +1,13 @@
 // When Prometheus is not installed: scrape every service's /metrics (OpenMetrics, so exemplars come along) in the
-// lab's own process, keep the RED histograms and their exemplars, and answer the few questions the report asks.
+// lab's own process, keep the RED histograms with their exemplars and the event-loop delay gauge, and answer the few
+// questions the report asks.
 // Samples also go to the run folder (prometheus/scrapes.jsonl) so the run can be inspected afterwards.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Exemplar, TimeRange } from '../correlation/types.ts';
 import { histogramQuantile, parseExposition, parseSelector } from './openmetrics.ts';
 import type { ScrapeTarget } from './prometheus.ts';
-import type { MetricsSource, RedSeries } from './source.ts';
+import { EVENT_LOOP_DELAY_MAX, type MetricsSource, type RedSeries } from './source.ts';
 
 const HISTOGRAM = 'http_server_request_duration_seconds';
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.9,text/plain;version=0.0.4;q=0.5';
@@ -61,7 +62,7 @@ export class FallbackScraper implements MetricsSource {
     }
     const kept: Point[] = [];
     for (const sample of parseExposition(text)) {
-      if (!sample.name.startsWith(HISTOGRAM)) continue;
+      if (!sample.name.startsWith(HISTOGRAM) && sample.name !== EVENT_LOOP_DELAY_MAX) continue;
       const point = { t, job: target.job, labels: { ...sample.labels, job: target.job }, name: sample.name, value: sample.value };
       kept.push(point);
       const exemplar = sample.exemplar;
@@ -91,6 +92,14 @@ export class FallbackScraper implements MetricsSource {
         (!name || exemplar.seriesLabels['__name__'] === name) &&
         Object.entries(matchers).every(([key, value]) => exemplar.seriesLabels[key] === value),
     );
+  }
+
+  async gaugeMax(metric: string, service: string, range: TimeRange): Promise<number | undefined> {
+    let max: number | undefined;
+    for (const point of this.#points) {
+      if (point.name === metric && point.job === service && point.t >= range.start && point.t <= range.end) max = Math.max(max ?? point.value, point.value);
+    }
+    return max;
   }
 
   async red(service: string, range: TimeRange, stepSeconds: number): Promise<RedSeries> {

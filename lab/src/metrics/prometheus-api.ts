@@ -1,4 +1,5 @@
-// The parts of the Prometheus HTTP API the lab reads: query_range (RED charts) and query_exemplars (the walk).
+// The parts of the Prometheus HTTP API the lab reads: query_range (RED charts), query_exemplars (the walk) and query
+// (the largest runtime gauge values of the run).
 import type { Exemplar, TimeRange } from '../correlation/types.ts';
 import type { MetricsSource, RedSeries } from './source.ts';
 
@@ -10,6 +11,10 @@ interface ApiResponse<T> {
 interface MatrixSeries {
   metric: Record<string, string>;
   values: [number, string][];
+}
+interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
 }
 interface ExemplarSeries {
   seriesLabels: Record<string, string>;
@@ -43,6 +48,16 @@ export class PrometheusApi implements MetricsSource {
       step: String(stepSeconds),
     });
     return data.result;
+  }
+
+  async gaugeMax(metric: string, service: string, range: TimeRange): Promise<number | undefined> {
+    const seconds = Math.max(1, Math.ceil(range.end - range.start));
+    const data = await this.get<{ result: VectorSample[] }>('/api/v1/query', {
+      query: `max(max_over_time(${metric}{job="${service}"}[${seconds}s]))`,
+      time: String(range.end),
+    });
+    const value = data.result[0] ? Number(data.result[0].value[1]) : Number.NaN;
+    return Number.isFinite(value) ? value : undefined;
   }
 
   async exemplars(query: string, range: TimeRange): Promise<Exemplar[]> {

@@ -81,7 +81,7 @@ export async function startPrometheus(
   return prometheus;
 }
 
-async function waitReady(url: string, timeoutMs: number, exited: Promise<number | string>): Promise<void> {
+export async function waitReady(url: string, timeoutMs: number, exited: Promise<number | string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | string | undefined;
   void exited.then((code) => {

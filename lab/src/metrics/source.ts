@@ -13,8 +13,13 @@ export interface RedSeries {
   p95: (number | null)[];
 }
 
+/** prom-client's largest event-loop delay since the previous scrape (its histogram resets at each collect). */
+export const EVENT_LOOP_DELAY_MAX = 'nodejs_eventloop_lag_max_seconds';
+
 export interface MetricsSource {
   readonly kind: 'prometheus' | 'fallback-scraper';
   exemplars(query: string, range: TimeRange): Promise<Exemplar[]>;
   red(service: string, range: TimeRange, stepSeconds: number): Promise<RedSeries>;
+  /** The largest value a gauge of the service (job) took over the range; undefined when it was never scraped. */
+  gaugeMax(metric: string, service: string, range: TimeRange): Promise<number | undefined>;
 }

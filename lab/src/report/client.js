@@ -183,4 +183,31 @@
     const chart = flamegraph.default().width(Math.max(400, container.clientWidth || 1100)).cellHeight(16).inverted(true).transitionDuration(0).minFrameSize(2).title('');
     d3.select(container).datum(f.tree).call(chart);
   } else profileBody.append(el('p', { class: 'empty', text: 'No profile was uploaded for the services of this trace.' }));
+
+  // 6. Every exemplar of the run, and each service's event-loop delay and profile windows.
+  const numbersBody = body('numbers');
+  if (data.flow) {
+    numbersBody.append(el('p', { class: 'hint', text: `${data.flow.exemplars} exemplars of the run (${data.flow.traces} traces) checked like the one above.` }));
+    const list = el('ul', { class: 'flow' });
+    for (const line of data.flow.lines) list.append(el('li', { class: line.ok ? 'ok' : 'broken', text: line.text }));
+    for (const problem of data.flow.problems) list.append(el('li', { class: 'problem', text: problem }));
+    numbersBody.append(list);
+  }
+  if (data.runtime.length > 0) {
+    const table = el('table', { class: 'runtime' }, el('thead', {}, el('tr', {}, ...['service', 'largest event-loop delay', 'profile windows'].map((h) => el('th', { text: h })))));
+    const tbody = el('tbody');
+    for (const row of data.runtime) {
+      tbody.append(
+        el(
+          'tr',
+          { 'data-service': row.service },
+          el('td', {}, el('span', { style: `color:${serviceColor(row.service)};font-weight:600`, text: row.service })),
+          el('td', { text: row.maxEventLoopDelayMs === undefined ? 'not scraped' : ms(row.maxEventLoopDelayMs) }),
+          el('td', { text: String(row.profileWindows) }),
+        ),
+      );
+    }
+    table.append(tbody);
+    numbersBody.append(table);
+  }
 })();

@@ -1,9 +1,11 @@
 // What the report shows, gathered from the walk and the backends into one JSON document the page renders.
+import { type FlowLine, type FlowStats, flowLines } from '../correlation/flow.ts';
 import type { LocalBackends } from '../correlation/local.ts';
 import type { FlameNode } from '../correlation/pprof.ts';
 import { orderedTree } from '../correlation/trace-tree.ts';
 import type { Exemplar, LinkResult, TimeRange } from '../correlation/types.ts';
 import type { WalkResult } from '../correlation/walk.ts';
+import type { ServiceRuntime } from '../metrics/runtime.ts';
 import type { MetricsSource, RedSeries } from '../metrics/source.ts';
 import { REPO_ROOT } from '../services.ts';
 
@@ -48,6 +50,8 @@ export interface ReportData {
   logs: ReportLog[];
   flame?: { service: string; spanId?: string; spanName: string; totalMs: number; labelled: boolean; tree: FlameNode };
   load?: { requests: number; errors: number; dropped: number; journeys: { name: string; p95Ms: number; errorRate: number; breaches: string[] }[] };
+  flow?: { exemplars: number; traces: number; lines: FlowLine[]; problems: string[] };
+  runtime: ServiceRuntime[];
 }
 
 export interface ReportInput {
@@ -60,6 +64,8 @@ export interface ReportInput {
   incident: { name: string; service?: string; window: TimeRange };
   stepSeconds: number;
   load?: ReportData['load'];
+  flow?: FlowStats;
+  runtime: ServiceRuntime[];
 }
 
 export async function reportData(input: ReportInput): Promise<ReportData> {
@@ -113,6 +119,10 @@ export async function reportData(input: ReportInput): Promise<ReportData> {
     logs,
     ...flameOf(input, walk),
     ...(input.load ? { load: input.load } : {}),
+    ...(input.flow
+      ? { flow: { exemplars: input.flow.exemplars, traces: input.flow.traces, lines: flowLines(input.flow), problems: input.flow.problems } }
+      : {}),
+    runtime: input.runtime,
   };
 }
 

@@ -29,6 +29,8 @@ export async function writeReport(input: WriteReportInput): Promise<string> {
     range: { start: Math.floor(summary.range.start), end: Math.ceil(summary.range.end) },
     incident: { name: summary.incident.name, ...(summary.incident.service ? { service: summary.incident.service } : {}), window: input.incidentWindow },
     stepSeconds: summary.metrics.scrapeIntervalSeconds,
+    ...(summary.flow ? { flow: summary.flow } : {}),
+    runtime: summary.runtime ?? [],
     ...(summary.load
       ? {
           load: {
@@ -75,7 +77,8 @@ ${assets.styles.map((css) => `<style>${css}</style>`).join('\n')}
   <section id="exemplar"><h2>2 · The exemplar on the spike</h2><div class="body"></div><a class="next" href="#trace">next: its trace ↓</a></section>
   <section id="trace"><h2>3 · The trace across services</h2><div class="body"></div><a class="next" href="#logs">next: the logs of this trace ↓</a></section>
   <section id="logs"><h2>4 · Every service's logs for this trace</h2><div class="body"></div><a class="next" href="#profile">next: the profile of the slow span ↓</a></section>
-  <section id="profile"><h2>5 · The flamegraph of the span</h2><div class="body"></div><a class="next" href="#walk">back to the top ↑</a></section>
+  <section id="profile"><h2>5 · The flamegraph of the span</h2><div class="body"></div><a class="next" href="#numbers">next: the whole run by the numbers ↓</a></section>
+  <section id="numbers"><h2>6 · The whole run by the numbers</h2><div class="body"></div><a class="next" href="#walk">back to the top ↑</a></section>
 </main>
 <script type="application/json" id="lab-data">${scriptJson(data)}</script>
 ${assets.scripts.map((code) => `<script>${inlineScript(code)}</script>`).join('\n')}
