@@ -1,0 +1,149 @@
+// Auto-detected instrumentations, as a user gets them: an application in a temporary project outside this
+// repository depends on the built package and on real libraries, and is started from another working directory
+// (detection follows the entry point, not the cwd). Each library call made in a request must produce its span under
+// the request's server span, in CommonJS (init() first line) and in ESM (--import .../register, static imports).
+// Servers: the machine's PostgreSQL, Redis, MariaDB and RabbitMQ on loopback (PG_PORT etc. override the ports).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
+import { buildPackage } from '../scripts/build.ts';
+import { type RunningService, startService } from './helpers/service.ts';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const LIBRARIES = ['pg', 'ioredis', 'redis', 'mysql2', 'amqplib', 'undici', 'winston'];
+const SERVER = 2;
+const CLIENT = 3;
+const PRODUCER = 4;
+const NO_TYPESCRIPT = ['--no-experimental-strip-types'];
+
+// The installed package: the build plus a manifest, inside the package folder so that its external dependencies
+// resolve from the package's node_modules as they would from an installed copy's.
+const installed = mkdtempSync(join(packageDir, '.instr-test-'));
+const project = mkdtempSync(join(tmpdir(), 'lab-instr-app-'));
+let receiver: OtlpReceiver;
+
+before(async () => {
+  await buildPackage(join(installed, 'dist'));
+  writeFileSync(
+    join(installed, 'package.json'),
+    JSON.stringify({ name: '@lab/telemetry', type: 'module', exports: { '.': './dist/index.js', './register': './dist/register.js' } }),
+  );
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'instr-app', version: '1.0.0', private: true }));
+  mkdirSync(join(project, 'node_modules', '@lab'), { recursive: true });
+  symlinkSync(installed, join(project, 'node_modules', '@lab', 'telemetry'), 'dir');
+  for (const name of LIBRARIES) symlinkSync(join(packageDir, 'node_modules', name), join(project, 'node_modules', name), 'dir');
+  cpSync(fileURLToPath(new URL('./fixtures/instr-app', import.meta.url)), project, { recursive: true });
+  receiver = await OtlpReceiver.start();
+});
+after(async () => {
+  await receiver?.close();
+  rmSync(installed, { recursive: true, force: true });
+  rmSync(project, { recursive: true, force: true });
+});
+
+function appEnv(serviceName: string): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: serviceName,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    LAB_TELEMETRY_ACCESS_LOG: 'false',
+    PG_PORT: process.env.PG_PORT ?? '5432',
+    PG_USER: process.env.PG_USER ?? 'postgres',
+    PG_DATABASE: process.env.PG_DATABASE ?? 'test',
+    REDIS_PORT: process.env.REDIS_PORT ?? '6379',
+    MYSQL_PORT: process.env.MYSQL_PORT ?? '3306',
+    AMQP_PORT: process.env.AMQP_PORT ?? '5672',
+  };
+}
+
+/** Calls /<scenario> in a new trace; returns the server span and every span of the trace once the call is exported. */
+async function run(app: RunningService, scenario: string, settle: (spans: ReceivedSpan[]) => boolean): Promise<{ server: ReceivedSpan; spans: ReceivedSpan[] }> {
+  const traceId = randomBytes(16).toString('hex');
+  const answer = await fetch(`${app.url}/${scenario}`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
+  assert.equal(answer.status, 200, `${scenario}: ${await answer.text()}\n${app.stderr()}`);
+  const server = await receiver.waitForSpan((span) => span.traceId === traceId && span.kind === SERVER && span.attributes['url.path'] === `/${scenario}`, 10_000);
+  // Client spans end before the server span: once it is exported, a later batch can only add stragglers.
+  const deadline = Date.now() + 5000;
+  while (!settle(receiver.spansOfTrace(traceId)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return { server, spans: receiver.spansOfTrace(traceId) };
+}
+
+const childrenOf = (spans: ReceivedSpan[], parent: ReceivedSpan) => spans.filter((span) => span.parentSpanId === parent.spanId);
+
+const MODES = [
+  { mode: 'CommonJS, init() on the first line', script: 'app.cjs', nodeArgs: [] as string[] },
+  // --import resolves bare specifiers from the cwd, which is not the project here: the installed file is named.
+  { mode: 'ESM, --import @lab/telemetry/register', script: 'app.mjs', nodeArgs: ['--import', join(project, 'node_modules/@lab/telemetry/dist/register.js')] },
+];
+
+for (const { mode, script, nodeArgs } of MODES) {
+  describe(mode, () => {
+    let app: RunningService;
+    before(async () => {
+      app = await startService({ script: join(project, script), nodeArgs: [...NO_TYPESCRIPT, ...nodeArgs], cwd: tmpdir(), env: appEnv(`instr-${script}`) });
+    });
+    after(() => app?.stop('SIGKILL'));
+
+    // pg and mysql2 name no operation (the histogram takes the statement's first keyword); the redis clients do.
+    const DATABASES = [
+      { scenario: 'pg', system: 'postgresql', attribute: 'db.query.text', value: 'SELECT 1 AS one' },
+      { scenario: 'mysql2', system: 'mysql', attribute: 'db.query.text', value: 'SELECT 1 AS one' },
+      { scenario: 'ioredis', system: 'redis', attribute: 'db.operation.name', value: 'set' },
+      { scenario: 'redis', system: 'redis', attribute: 'db.operation.name', value: 'GET' },
+    ];
+    for (const { scenario, system, attribute, value } of DATABASES) {
+      test(`${scenario}: a ${system} client span under the server span, in the db duration histogram with an exemplar`, async () => {
+        const matches = (span: ReceivedSpan) => span.kind === CLIENT && span.attributes['db.system.name'] === system && span.attributes[attribute] === value;
+        const { server, spans } = await run(app, scenario, (all) => all.some(matches));
+        const query = childrenOf(spans, server).find(matches);
+        assert.ok(query, `${scenario} span under the server span; got ${JSON.stringify(spans.map((span) => [span.name, span.kind, span.attributes]))}`);
+        assert.equal(query.attributes['db.system'], undefined, 'stable database semantic conventions only');
+        const metrics = await (await fetch(`${app.url}/metrics`, { headers: { accept: 'application/openmetrics-text' } })).text();
+        const bucket = metrics
+          .split('\n')
+          .find((line) => line.startsWith('db_client_operation_duration_seconds_bucket{') && line.includes(`db_system_name="${system}"`) && line.includes(`span_id="${query.spanId}"`));
+        assert.ok(bucket, `an exemplar of the ${scenario} span on db_client_operation_duration_seconds`);
+      });
+    }
+
+    test('amqplib: a rabbitmq producer span under the server span', async () => {
+      const isPublish = (span: ReceivedSpan) => span.kind === PRODUCER && span.attributes['messaging.system'] === 'rabbitmq';
+      const { server, spans } = await run(app, 'amqplib', (all) => all.some(isPublish));
+      assert.ok(childrenOf(spans, server).some(isPublish), JSON.stringify(spans.map((span) => [span.name, span.kind])));
+    });
+
+    for (const scenario of ['undici', 'fetch']) {
+      test(`${scenario}: exactly one client span per request, parent of the called server's span`, async () => {
+        const { server, spans } = await run(app, scenario, (all) => all.some((span) => span.kind === SERVER && span.attributes['url.path'] === '/target'));
+        const clients = spans.filter((span) => span.kind === CLIENT);
+        assert.equal(clients.length, 1, JSON.stringify(clients.map((span) => [span.name, span.scope.name])));
+        assert.equal(clients[0]!.parentSpanId, server.spanId);
+        const target = spans.find((span) => span.kind === SERVER && span.attributes['url.path'] === '/target');
+        assert.equal(target?.parentSpanId, clients[0]!.spanId);
+      });
+    }
+
+    test('winston: the line logged in a request carries its trace_id and span_id', async () => {
+      const { server } = await run(app, 'winston', () => true);
+      const line = JSON.parse(await app.waitForLine((text) => text.includes('winston line') && text.includes(server.traceId), 5000)) as Record<string, unknown>;
+      assert.equal(line['span_id'], server.spanId);
+      assert.equal(line['trace_flags'], '01');
+    });
+  });
+}
+
+test('a library loaded before init() is named in one warning (it would produce no spans)', async (t) => {
+  const app = await startService({ script: join(project, 'early.cjs'), nodeArgs: NO_TYPESCRIPT, cwd: dirname(project), env: appEnv('instr-early') });
+  t.after(() => app.stop('SIGKILL'));
+  const line = JSON.parse(await app.waitForLine((text) => text.includes('"module":"pg"'), 5000)) as Record<string, unknown>;
+  assert.equal(line['level'], 'warn');
+  assert.equal(line['instrumentation'], 'pg');
+  assert.match(String(line['msg']), /^pg was loaded before @lab\/telemetry could instrument it/);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(app.lines.filter((text) => text.includes('"module":"pg"')).length, 1, 'warned once');
+});
