@@ -263,3 +263,32 @@ test('Istio makes the root sampling decision and the services follow it (parent-
     }
   }
 });
+
+test('every S3 client uses an existing bucket of the object store with a key that may read, write and list it', () => {
+  const store = apps.find((app) => app.name === 'seaweedfs');
+  assert.ok(store, 'no seaweedfs Application');
+  const buckets = new Set(asArray(at(store.values, 'allInOne', 's3', 'createBuckets')).map((bucket) => String(asObject(bucket)['name'])));
+  // The identities SeaweedFS loads (`seaweedfs_s3_config`), from the ExternalSecret that renders them.
+  const secretName = String(at(store.values, 'allInOne', 's3', 'existingConfigSecret'));
+  const source = loadFile(join(DEPLOY_DIR, 'platform', 'external-secrets', 'config', 'seaweedfs.yaml')).find((manifest) => at(manifest.doc, 'spec', 'target', 'name') === secretName);
+  assert.ok(source, `no ExternalSecret makes ${secretName}`);
+  const template = String(at(source.doc, 'spec', 'target', 'template', 'data', 'seaweedfs_s3_config'));
+  const identities = asArray(asObject(JSON.parse(template.replace(/\{\{[^}]*\}\}/g, 'x')))['identities']).map(asObject);
+  const actionsOf = (accessKey: string) =>
+    identities.find((identity) => asArray(identity['credentials']).some((credential) => asObject(credential)['accessKey'] === accessKey))?.['actions'];
+  const thanosStore = String(at(loadFile(join(DEPLOY_DIR, 'platform', 'external-secrets', 'config', 'monitoring.yaml')).find((manifest) => at(manifest.doc, 'metadata', 'name') === 'thanos-objstore')?.doc, 'spec', 'target', 'template', 'data', 'objstore.yml'));
+  const clients: { who: string; bucket: string; accessKey: string }[] = [
+    ...Object.values(asObject(at(values('loki'), 'loki', 'storage', 'bucketNames'))).map((bucket) => ({ who: 'loki', bucket: String(bucket), accessKey: 'observability' })),
+    { who: 'tempo', bucket: String(at(values('tempo'), 'tempo', 'storage', 'trace', 's3', 'bucket')), accessKey: 'observability' },
+    { who: 'pyroscope', bucket: String(at(values('pyroscope'), 'pyroscope', 'structuredConfig', 'storage', 's3', 'bucket_name')), accessKey: 'observability' },
+    { who: 'thanos', bucket: String(at(parseYaml(thanosStore, 'objstore.yml')[0], 'config', 'bucket')), accessKey: String(at(parseYaml(thanosStore, 'objstore.yml')[0], 'config', 'access_key')) },
+    { who: 'velero', bucket: String(asObject(asArray(at(values('velero'), 'configuration', 'backupStorageLocation'))[0])['bucket']), accessKey: 'velero' },
+  ];
+  for (const { who, bucket, accessKey } of clients) {
+    assert.ok(buckets.has(bucket), `${who}: bucket ${bucket} is not created`);
+    const actions = asArray(actionsOf(accessKey)).map(String);
+    for (const action of ['Read', 'Write', 'List']) assert.ok(actions.includes(`${action}:${bucket}`) || actions.includes(action) || actions.includes('Admin'), `${who}: key ${accessKey} lacks ${action} on ${bucket}`);
+  }
+  // Velero's key cannot touch the telemetry, nor the other way round.
+  assert.ok(!asArray(actionsOf('velero')).some((action) => /:(?!velero$)/.test(String(action))), 'the velero key reaches other buckets');
+});

@@ -175,11 +175,11 @@ test('Falco rules parse and use only known fields, lists and macros', () => {
   }
 });
 
-test('Velero backs the shop up to MinIO on a schedule', () => {
+test('Velero backs the shop up to the object store on a schedule', () => {
   const values = app('velero').values;
   const location = asObject(asArray(at(values, 'configuration', 'backupStorageLocation'))[0]);
   assert.equal(location['bucket'], 'velero');
-  assert.match(String(at(location, 'config', 's3Url')), /minio\.minio\.svc/);
+  assert.match(String(at(location, 'config', 's3Url')), /seaweedfs-all-in-one\.seaweedfs\.svc/);
   const schedules = Object.values(asObject(values['schedules'])).map(asObject);
   assert.ok(schedules.length > 0, 'no schedule');
   for (const schedule of schedules) {
@@ -187,8 +187,7 @@ test('Velero backs the shop up to MinIO on a schedule', () => {
     assert.deepEqual(at(schedule, 'template', 'includedNamespaces'), ['shop']);
     assert.ok(at(schedule, 'template', 'ttl'));
   }
-  const minio = app('minio').values;
-  const buckets = asArray(minio['buckets']).map((bucket) => String(asObject(bucket)['name']));
+  const buckets = asArray(at(app('seaweedfs').values, 'allInOne', 's3', 'createBuckets')).map((bucket) => String(asObject(bucket)['name']));
   assert.deepEqual([...buckets].sort(), ['loki-chunks', 'loki-ruler', 'pyroscope', 'tempo', 'thanos', 'velero']);
 });
 
