@@ -26,6 +26,7 @@ import { observeDrains } from './lifecycle/drain.ts';
 import { createServerTracker } from './lifecycle/servers.ts';
 import { startTracing } from './tracing/tracing.ts';
 import type { Telemetry, TelemetryOptions } from './types.ts';
+import { PACKAGE_VERSION } from './module-extension.ts';
 
 const TRACER_NAME = '@lab/telemetry';
 const DIAG_LEVELS: Record<TelemetryConfig['diagLevel'], DiagLogLevel> = {
@@ -94,7 +95,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   const contextManager = new AlsContextManager();
   context.setGlobalContextManager(contextManager);
   const tracing = startTracing(config, resourceAttributes, metrics, reporter);
-  const tracer = trace.getTracer(TRACER_NAME);
+  const tracer = trace.getTracer(TRACER_NAME, PACKAGE_VERSION);
 
   const metricsHandler = createMetricsHandler(metrics, logger);
   const ignoredServers = new WeakSet<Server>();

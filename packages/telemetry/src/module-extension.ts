@@ -2,6 +2,7 @@
 // configured) are `.ts` sources in this repository and `.js` files in the built package (scripts/build.ts); this
 // module's own file name tells which. It sits at the root of src/ and, bundled, in a chunk at the root of dist/, so
 // paths relative to it are the same in both.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const MODULE_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -10,3 +11,6 @@ export const MODULE_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 export function packageModulePath(pathFromSrc: string): string {
   return fileURLToPath(new URL(`./${pathFromSrc}${MODULE_EXTENSION}`, import.meta.url));
 }
+
+/** This package's version (package.json sits next to src/ and dist/ alike): resource and instrumentation scope. */
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -10,6 +10,7 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import type { OtlpTarget } from '../config/config.ts';
 import { withDeadline } from '../lifecycle/deadline.ts';
 import type { ResourceAttributes } from '../tracing/resource.ts';
+import { PACKAGE_VERSION } from '../module-extension.ts';
 
 const requireLazily = createRequire(import.meta.url);
 
@@ -94,7 +95,7 @@ export function startLogExport(
     resource: resourceFromAttributes(resourceAttributes),
     processors: [new BatchLogRecordProcessor({ exporter: reporting, scheduledDelayMillis: scheduleDelayMs })],
   });
-  const otelLogger = provider.getLogger('@lab/telemetry');
+  const otelLogger = provider.getLogger('@lab/telemetry', PACKAGE_VERSION);
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
       for (const line of String(chunk).split('\n')) {

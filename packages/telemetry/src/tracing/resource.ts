@@ -2,9 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SDK_INFO } from '@opentelemetry/core';
 import type { TelemetryConfig } from '../config/config.ts';
+import { PACKAGE_VERSION } from '../module-extension.ts';
 
-export type ResourceAttributes = Record<string, string>;
+export type ResourceAttributes = Record<string, string | number>;
 
 export function buildResourceAttributes(config: TelemetryConfig): ResourceAttributes {
   const attributes: ResourceAttributes = {
@@ -13,8 +15,11 @@ export function buildResourceAttributes(config: TelemetryConfig): ResourceAttrib
     'service.instance.id': config.resourceAttributes['service.instance.id'] ?? randomUUID(),
     'telemetry.sdk.name': 'opentelemetry',
     'telemetry.sdk.language': 'nodejs',
+    // The OpenTelemetry SDK whose trace and log pipelines this package runs; the distro is this package.
+    'telemetry.sdk.version': String(SDK_INFO['telemetry.sdk.version']),
     'telemetry.distro.name': '@lab/telemetry',
-    'process.pid': String(process.pid),
+    'telemetry.distro.version': PACKAGE_VERSION,
+    'process.pid': process.pid,
     'process.runtime.name': 'nodejs',
     'process.runtime.version': process.versions.node,
   };
@@ -51,7 +56,7 @@ export function profileTags(attributes: ResourceAttributes): Record<string, stri
   ];
   for (const [tag, attribute] of mapping) {
     const value = attributes[attribute];
-    if (value !== undefined) tags[tag] = value;
+    if (value !== undefined) tags[tag] = String(value);
   }
   return tags;
 }

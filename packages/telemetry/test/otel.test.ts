@@ -1,0 +1,226 @@
+// What an OpenTelemetry user expects of @lab/telemetry, on apps outside the repository that install the packed
+// tarball (helpers/packed-app.ts) and load it with `--import @lab/telemetry/register`: handler errors and crashes
+// reach the spans and the logs without changing the app's HTTP behaviour or its exit; requests cut at the shutdown
+// deadline end their spans; stable HTTP semantic conventions with the spec's redaction; resource and scope
+// identity. The same app without telemetry is the reference for responses and exit codes.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
+import { fullUrl, redactQuery } from '../src/http/semconv.ts';
+import { createPackedApp, packTelemetry } from './helpers/packed-app.ts';
+import { freePort } from './helpers/ports.ts';
+import { jsonLines, type RunningService, startService } from './helpers/service.ts';
+
+const SERVER = 2;
+const CLIENT = 3;
+const appSource = readFileSync(fileURLToPath(new URL('./fixtures/otel-app.cjs', import.meta.url)), 'utf8');
+const packDir = mkdtempSync(join(tmpdir(), 'lab-telemetry-pack-'));
+const appDirs: string[] = [];
+let receiver: OtlpReceiver;
+let tarball: string;
+const apps: Record<'express5' | 'express4' | 'fastify', string> = { express5: '', express4: '', fastify: '' };
+
+before(async () => {
+  tarball = packTelemetry(packDir);
+  receiver = await OtlpReceiver.start();
+  const files = { 'app.cjs': appSource };
+  apps.express5 = createPackedApp(tarball, files, { express: 'express' });
+  apps.express4 = createPackedApp(tarball, files, { express: 'express4' });
+  apps.fastify = createPackedApp(tarball, files, { fastify: 'fastify' });
+  appDirs.push(...Object.values(apps));
+});
+after(async () => {
+  await receiver?.close();
+  for (const dir of [packDir, ...appDirs]) rmSync(dir, { recursive: true, force: true });
+});
+
+function start(app: keyof typeof apps, options: { telemetry?: boolean; env?: Record<string, string> } = {}): Promise<RunningService> {
+  return startService({
+    script: join(apps[app], 'app.cjs'),
+    nodeArgs: options.telemetry === false ? [] : ['--import', '@lab/telemetry/register'],
+    cwd: apps[app],
+    env: {
+      OTEL_SERVICE_NAME: `otel-${app}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      APP_FRAMEWORK: app === 'fastify' ? 'fastify' : 'express',
+      NODE_ENV: 'production',
+      ...options.env,
+    },
+  });
+}
+
+const newTraceId = () => randomBytes(16).toString('hex');
+const traceparent = (traceId: string) => ({ traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
+const serverSpanOf = (traceId: string) => receiver.waitForSpan((span) => span.traceId === traceId && span.kind === SERVER, 10_000);
+
+async function answer(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers });
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+}
+
+function exceptionOf(span: ReceivedSpan) {
+  const events = span.events.filter((event) => event.name === 'exception');
+  assert.equal(events.length, 1, `one exception event on ${span.name}`);
+  return events[0]!.attributes;
+}
+
+function errorLines(service: RunningService, traceId: string, level = 'error') {
+  return jsonLines(service.lines).filter((line) => line.level === level && line.trace_id === traceId && line.err !== undefined);
+}
+
+for (const app of ['express5', 'express4', 'fastify'] as const) {
+  test(`${app}: a throwing handler gives an exception event, a status message and one error line with the trace; the response is the app's own`, async (t) => {
+    const [bare, traced] = await Promise.all([start(app, { telemetry: false }), start(app)]);
+    t.after(() => Promise.all([bare.stop('SIGKILL'), traced.stop('SIGKILL')]));
+    // express 4 does not catch rejected promises (they crash the process, see below).
+    const failures: Array<[string, string, string]> = [['sync', 'TypeError', 'sync failure']];
+    if (app !== 'express4') failures.push(['async', 'RangeError', 'async failure']);
+    for (const [route, type, message] of failures) {
+      const traceId = newTraceId();
+      assert.deepEqual(await answer(`${traced.url}/${route}`, traceparent(traceId)), await answer(`${bare.url}/${route}`), `${route}: same response`);
+      const span = await serverSpanOf(traceId);
+      assert.equal(span.status.code, 2);
+      assert.equal(span.status.message, `${type}: ${message}`);
+      assert.equal(span.attributes['error.type'], '500');
+      const exception = exceptionOf(span);
+      assert.equal(exception['exception.type'], type);
+      assert.equal(exception['exception.message'], message);
+      assert.match(String(exception['exception.stacktrace']), new RegExp(`^${type}: ${message}\\n    at `));
+      await traced.waitForLine((line) => line.includes(`"trace_id":"${traceId}"`) && line.includes('request completed'), 5000);
+      const lines = errorLines(traced, traceId);
+      assert.equal(lines.length, 1, `one error line for ${route}: ${JSON.stringify(lines)}`);
+      const err = lines[0]!.err as Record<string, unknown>;
+      assert.deepEqual([err.type, err.message], [type, message]);
+      assert.match(String(err.stack), new RegExp(`^${type}: ${message}\\n`));
+      assert.equal(lines[0]!.span_id, span.spanId);
+    }
+    if (app === 'fastify') return;
+    // An error the app's own error middleware answers: recorded on the span, the 422 left alone (status unset).
+    const traceId = newTraceId();
+    assert.deepEqual(await answer(`${traced.url}/handled`, traceparent(traceId)), await answer(`${bare.url}/handled`));
+    const span = await serverSpanOf(traceId);
+    assert.equal(span.status.code, 0);
+    assert.equal(exceptionOf(span)['exception.message'], 'handled by the app');
+  });
+}
+
+for (const [app, route, message] of [
+  ['express5', 'crash', 'crash in a timer'],
+  ['express5', 'reject', 'rejection in a timer'],
+  ['express4', 'async', 'async failure'],
+] as const) {
+  test(`${app} /${route}: the process crashes as without telemetry, after one fatal line with the trace and the request's span exported`, async (t) => {
+    const [bare, traced] = await Promise.all([start(app, { telemetry: false }), start(app)]);
+    t.after(() => Promise.all([bare.stop('SIGKILL'), traced.stop('SIGKILL')]));
+    const traceId = newTraceId();
+    fetch(`${bare.url}/${route}`).catch(() => undefined);
+    fetch(`${traced.url}/${route}`, { headers: traceparent(traceId) }).catch(() => undefined);
+    const [bareCode, tracedCode] = await Promise.all([bare.exited, traced.exited]);
+    assert.equal(tracedCode, bareCode, `exit code as without telemetry; stderr:\n${traced.stderr()}`);
+    assert.equal(tracedCode, 1);
+    for (const output of [bare.stderr(), traced.stderr()]) {
+      assert.match(output, new RegExp(`Error: ${message}\\n    at `));
+      assert.match(output, /Node\.js v\d+/);
+    }
+    const fatal = jsonLines(traced.lines).filter((line) => line.level === 'fatal');
+    assert.equal(fatal.length, 1, JSON.stringify(fatal));
+    assert.equal(fatal[0]!.trace_id, traceId, 'the fatal line carries the trace of the request it happened in');
+    assert.equal((fatal[0]!.err as Record<string, unknown>).message, message);
+    const span = await serverSpanOf(traceId);
+    assert.equal(span.status.code, 2);
+    assert.equal(exceptionOf(span)['exception.message'], message);
+  });
+}
+
+test('shutdown: requests cut at the drain deadline end their spans and say so; draining answers pipelined requests and closes cleanly', async (t) => {
+  const service = await start('express5', { env: { LAB_TELEMETRY_SHUTDOWN_TIMEOUT_MS: '2500' } });
+  t.after(() => service.stop('SIGKILL'));
+  const traceIds = [newTraceId(), newTraceId(), newTraceId()];
+  const slow = traceIds.map((traceId) => fetch(`${service.url}/slow`, { headers: traceparent(traceId) }).then((r) => r.status, (error: Error) => error.name));
+  // A keep-alive connection on which two requests arrive together once the drain has started.
+  const socket = connect(service.port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    received += chunk;
+  });
+  const closed = new Promise<string>((resolve) => {
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code}`));
+    socket.on('end', () => resolve('end'));
+  });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  service.child.kill('SIGTERM');
+  await service.waitForLine((line) => line.includes('"shutting down"'), 5000);
+  socket.write('GET /quick HTTP/1.1\r\nHost: app\r\n\r\nGET /quick HTTP/1.1\r\nHost: app\r\n\r\n');
+
+  assert.equal(await closed, 'end', 'the server ended the connection cleanly');
+  const responses = received.split(/(?=HTTP\/1\.1 )/);
+  assert.equal(responses.length, 2, `both pipelined requests answered:\n${received}`);
+  assert.match(responses[0]!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: keep-alive\r\n[\s\S]*quick$/);
+  assert.match(responses[1]!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n[\s\S]*quick$/);
+  assert.equal(await service.exited, 143);
+  assert.ok((await Promise.all(slow)).every((outcome) => outcome !== 200), 'the slow requests were cut');
+
+  for (const traceId of traceIds) {
+    const span = await serverSpanOf(traceId);
+    assert.equal(span.name, 'GET /slow');
+    assert.equal(span.status.code, 2);
+    assert.equal(span.attributes['error.type'], 'shutdown_deadline');
+    assert.equal(span.attributes['http.response.status_code'], undefined, 'no status was sent');
+    const access = jsonLines(service.lines).find((line) => line.trace_id === traceId && line.msg === 'request completed');
+    assert.ok(access, `an access line for ${traceId}`);
+    assert.equal(access.level, 'error');
+    assert.equal(access.error_type, 'shutdown_deadline');
+    assert.ok(!('status' in access), 'no invented status');
+  }
+});
+
+test('stable HTTP conventions: url.query and url.full with sensitive values redacted, RED labels, error.type of a failed connection, resource and scope identity', async (t) => {
+  const service = await start('express5');
+  t.after(() => service.stop('SIGKILL'));
+  const traceId = newTraceId();
+  await answer(`${service.url}/items/7?color=red&sig=abc&X-Goog-Signature=zz`, traceparent(traceId));
+  const server = await serverSpanOf(traceId);
+  assert.equal(server.attributes['url.query'], 'color=red&sig=REDACTED&X-Goog-Signature=REDACTED');
+  assert.equal(server.attributes['url.path'], '/items/7');
+  assert.equal(server.resource['process.pid'], service.child.pid, 'process.pid is an int');
+  assert.match(String(server.resource['telemetry.sdk.version']), /^\d+\.\d+\.\d+/);
+  const { version } = JSON.parse(readFileSync(join(apps.express5, 'node_modules/@lab/telemetry/package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(server.scope, { name: '@lab/telemetry', version });
+
+  const target = `http://127.0.0.1:${receiver.port}/v1/unknown?AWSAccessKeyId=AK&Signature=s&x=1`;
+  const calledId = newTraceId();
+  assert.equal((await answer(`${service.url}/call?target=${encodeURIComponent(target)}`, traceparent(calledId))).status, 200);
+  const client = await receiver.waitForSpan((span) => span.traceId === calledId && span.kind === CLIENT, 10_000);
+  assert.equal(client.attributes['url.full'], `http://127.0.0.1:${receiver.port}/v1/unknown?AWSAccessKeyId=REDACTED&Signature=REDACTED&x=1`);
+
+  const closedPort = await freePort();
+  const failedId = newTraceId();
+  const refused = await answer(`${service.url}/call?target=${encodeURIComponent(`http://127.0.0.1:${closedPort}/`)}`, traceparent(failedId));
+  assert.equal(refused.body, 'ECONNREFUSED');
+  const failed = await receiver.waitForSpan((span) => span.traceId === failedId && span.kind === CLIENT, 10_000);
+  assert.equal(failed.attributes['error.type'], 'ECONNREFUSED');
+  assert.equal(failed.status.code, 2);
+
+  const metrics = await (await fetch(`${service.url}/metrics`)).text();
+  const clientSeries = metrics.split('\n').filter((line) => line.startsWith('http_client_request_duration_seconds_count{'));
+  const refusedSeries = clientSeries.filter((line) => line.includes(`server_port="${closedPort}"`));
+  assert.equal(refusedSeries.length, 1, clientSeries.join('\n'));
+  assert.match(refusedSeries[0]!, /error_type="ECONNREFUSED"/);
+  assert.doesNotMatch(refusedSeries[0]!, /http_response_status_code/, 'no empty status code label');
+  assert.ok(clientSeries.some((line) => line.includes(`server_port="${receiver.port}"`) && /http_response_status_code="\d{3}"/.test(line)));
+  assert.match(metrics, /http_server_request_duration_seconds_count\{[^}]*http_route="\/items\/:id"[^}]*url_scheme="http"[^}]*\} 1/);
+});
+
+test('url.full redaction: userinfo credentials and the sensitive query keys, nothing else', () => {
+  assert.equal(fullUrl(new URL('https://user:secret@example.com:8443/a/b?sig=1&sigma=2&X-Goog-Signature=3&q=x')), 'https://REDACTED:REDACTED@example.com:8443/a/b?sig=REDACTED&sigma=2&X-Goog-Signature=REDACTED&q=x');
+  assert.equal(fullUrl(new URL('http://example.com/path')), 'http://example.com/path');
+  assert.equal(redactQuery('Signature&AWSAccessKeyId=&a=Signature'), 'Signature&AWSAccessKeyId=REDACTED&a=Signature');
+});
