@@ -2,6 +2,7 @@
 // a timeout per attempt, bounded retries with jittered exponential backoff for idempotent calls only, and
 // failures mapped to 503 (unreachable, timed out, overloaded) or 502 (broken answer) problems with a clear body.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trace } from '@opentelemetry/api';
 import { integerFromEnv, urlFromEnv } from './env.ts';
 import { HttpProblem, isProblemBody } from './problem.ts';
 
@@ -95,8 +96,8 @@ export class DownstreamClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      const reason = describeFetchError(error, this.#timeoutMs);
-      return this.#problem(503, `${this.name} is unavailable: ${reason} (${method} ${url}, attempt ${attempt})`, true);
+      const reason = `${this.name} is unavailable: ${describeFetchError(error, this.#timeoutMs)}`;
+      return this.#problem(503, reason, `${method} ${url}, attempt ${attempt}`, true);
     }
     let body: unknown;
     try {
@@ -104,21 +105,24 @@ export class DownstreamClient {
       body = text === '' ? undefined : JSON.parse(text);
     } catch (error) {
       const reason = error instanceof SyntaxError ? 'answered with a body that is not JSON' : describeFetchError(error, this.#timeoutMs);
-      return this.#problem(502, `${this.name} ${reason} (${method} ${url}, status ${response.status})`, false);
+      return this.#problem(502, `${this.name} ${reason}`, `${method} ${url}, status ${response.status}`, false);
     }
     if (response.status < 500) return { response: { status: response.status, body: body as T, headers: response.headers } };
     const detail = isProblemBody(body) && body.detail ? `: ${body.detail}` : '';
     const status = response.status === 503 || response.status === 504 ? 503 : 502;
     // A problem naming its own downstream means the callee already retried: retrying again would multiply load.
     const retryable = RETRYABLE_STATUSES.has(response.status) && !(isProblemBody(body) && 'downstream' in body);
-    return this.#problem(status, `${this.name} answered ${response.status}${detail} (${method} ${url}, attempt ${attempt})`, retryable);
+    return this.#problem(status, `${this.name} answered ${response.status}${detail}`, `${method} ${url}, attempt ${attempt}`, retryable);
   }
 
-  #problem(status: 502 | 503, detail: string, retryable: boolean): Failure {
+  /** `where` (method, internal URL, attempt) goes to logs and the span, never into the public answer. */
+  #problem(status: 502 | 503, reason: string, where: string, retryable: boolean): Failure {
+    trace.getActiveSpan()?.addEvent('downstream failure', { 'lab.downstream.name': this.name, 'lab.downstream.detail': `${reason} (${where})` });
     const problem = new HttpProblem(status, {
       type: status === 503 ? 'downstream-unavailable' : 'downstream-error',
       title: status === 503 ? 'Downstream service unavailable' : 'Bad answer from downstream service',
-      detail,
+      detail: reason,
+      internalDetail: `${reason} (${where})`,
       extensions: { downstream: this.name },
       headers: status === 503 ? { 'Retry-After': '1' } : {},
     });

@@ -13,6 +13,8 @@ export function installErrorHandling(app: Express, logger: Logger, bodyLimit: st
     const problem = toProblem(error, bodyLimit);
     if (problem.status >= 500 && !(error instanceof HttpProblem)) {
       logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+    } else if (problem.internalDetail) {
+      logger.warn({ status: problem.status, detail: problem.internalDetail, method: req.method, path: req.path }, 'request failed');
     }
     res
       .status(problem.status)

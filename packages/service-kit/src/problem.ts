@@ -32,6 +32,8 @@ export interface ProblemInit {
   extensions?: Record<string, unknown>;
   /** Response headers to add, e.g. Retry-After. */
   headers?: Record<string, string>;
+  /** For the service's logs only, never sent: what the client must not see (internal addresses). */
+  internalDetail?: string;
 }
 
 /** An error that already knows the HTTP response it becomes. Throw it from any handler. */
@@ -39,6 +41,7 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly body: ProblemBody;
   readonly headers: Record<string, string>;
+  readonly internalDetail: string | undefined;
 
   constructor(status: number, init: ProblemInit = {}) {
     const title = init.title ?? STATUS_CODES[status] ?? 'Error';
@@ -46,6 +49,7 @@ export class HttpProblem extends Error {
     this.name = 'HttpProblem';
     this.status = status;
     this.headers = init.headers ?? {};
+    this.internalDetail = init.internalDetail;
     this.body = {
       ...init.extensions,
       type: init.type ? `urn:lab:problem:${init.type}` : 'about:blank',

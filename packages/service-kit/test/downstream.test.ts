@@ -50,7 +50,8 @@ test('retries are bounded, and the final problem is a 503 naming the service', a
   assert.equal(state.requests, 3);
   assert.equal(problem.status, 503);
   assert.equal(problem.body['downstream'], 'fake');
-  assert.match(problem.body.detail!, /fake answered 503: overloaded \(GET .*\/thing, attempt 3\)/);
+  assert.equal(problem.body.detail, 'fake answered 503: overloaded');
+  assert.match(problem.internalDetail!, /fake answered 503: overloaded \(GET http:\/\/127\.0\.0\.1:\d+\/thing, attempt 3\)/);
   assert.equal(problem.headers['Retry-After'], '1');
 });
 

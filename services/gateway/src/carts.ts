@@ -1,5 +1,6 @@
-// Carts live in the gateway (the BFF owns session-like state). A checked-out cart keeps its items and the
-// Idempotency-Key it was checked out with, so a retried checkout can be forwarded again and replayed by orders.
+// Carts live in the gateway (the BFF owns session-like state). A checkout first claims the cart for its
+// Idempotency-Key (a conditional update in one transaction), so a cart is checked out at most once whatever the keys;
+// the claimed cart keeps its items and key, so a retried checkout can be forwarded again and replayed by orders.
 import type { DatabaseSync } from 'node:sqlite';
 import { transaction } from '@lab/service-kit';
 
@@ -67,9 +68,31 @@ export class CartStore {
     return this.get(cartId);
   }
 
-  markCheckedOut(cartId: string, checkoutKey: string, orderId: string): void {
+  /**
+   * Claims an open cart for `checkoutKey`; true when this key holds it (just now, or since an earlier attempt with
+   * the same key). Only one of any number of concurrent claims with different keys wins.
+   */
+  claim(cartId: string, checkoutKey: string): { cart: Cart; claimed: boolean } {
+    return transaction(this.#db, () => {
+      this.#db
+        .prepare("UPDATE carts SET status = 'checked_out', checkout_key = ?, order_id = NULL, updated_at = ? WHERE cart_id = ? AND status = 'open'")
+        .run(checkoutKey, new Date().toISOString(), cartId);
+      const cart = this.get(cartId);
+      return { cart, claimed: cart.checkoutKey === checkoutKey };
+    });
+  }
+
+  /** The claim's checkout ended as this order. */
+  complete(cartId: string, checkoutKey: string, orderId: string): void {
     this.#db
-      .prepare("UPDATE carts SET status = 'checked_out', checkout_key = ?, order_id = ?, updated_at = ? WHERE cart_id = ?")
-      .run(checkoutKey, orderId, new Date().toISOString(), cartId);
+      .prepare('UPDATE carts SET order_id = ?, updated_at = ? WHERE cart_id = ? AND checkout_key = ?')
+      .run(orderId, new Date().toISOString(), cartId, checkoutKey);
+  }
+
+  /** The claim's checkout failed for good (declined, out of stock): the cart is open again. */
+  release(cartId: string, checkoutKey: string): void {
+    this.#db
+      .prepare("UPDATE carts SET status = 'open', checkout_key = NULL, order_id = NULL, updated_at = ? WHERE cart_id = ? AND checkout_key = ? AND order_id IS NULL")
+      .run(new Date().toISOString(), cartId, checkoutKey);
   }
 }

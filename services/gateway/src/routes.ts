@@ -74,12 +74,14 @@ export function gatewayRoutes(router: Router, carts: CartStore, { catalog, order
     res.status(201).json(publicCart(updated));
   });
 
+  // Checkouts running in this process, per cart: a losing claim waits for the winner, to name its order.
+  const checkouts = new Map<string, Promise<unknown>>();
+
   router.post('/api/checkout', async (req, res) => {
     const { 'idempotency-key': key } = validate(idempotencyHeadersSchema, req.headers, 'header');
     const { cartId, customerId, email, card } = validate(checkoutBody, req.body, 'body');
     const cart = carts.get(cartId);
-    if (cart.status === 'checked_out' && cart.checkoutKey !== key) throw cartCheckedOut(cartId, cart.orderId);
-    if (cart.items.length === 0) {
+    if (cart.status === 'open' && cart.items.length === 0) {
       throw new HttpProblem(422, {
         type: 'empty-cart',
         title: 'Cart is empty',
@@ -87,15 +89,32 @@ export function gatewayRoutes(router: Router, carts: CartStore, { catalog, order
         errors: [{ field: 'cartId', in: 'body', detail: 'the cart is empty' }],
       });
     }
-    const items = cart.items.map(({ productId, quantity }) => ({ productId, quantity }));
-    const answer = await orders.request<{ id: string }>({
-      method: 'POST',
-      path: '/orders',
-      headers: { 'idempotency-key': key },
-      body: { customerId: customerId ?? cartId, email, items, card },
-      idempotent: true,
-    });
-    if (answer.status < 300) carts.markCheckedOut(cartId, key, answer.body.id);
+    let claim = carts.claim(cartId, key);
+    while (!claim.claimed) {
+      const running = checkouts.get(cartId);
+      if (!running) throw cartCheckedOut(cartId, claim.cart.orderId);
+      await running.catch(() => undefined);
+      claim = carts.claim(cartId, key);
+    }
+    const items = claim.cart.items.map(({ productId, quantity }) => ({ productId, quantity }));
+    const run = (async () => {
+      const answer = await orders.request<{ id: string }>({
+        method: 'POST',
+        path: '/orders',
+        headers: { 'idempotency-key': key },
+        body: { customerId: customerId ?? cartId, email, items, card },
+        idempotent: true,
+      });
+      // An outage (a thrown 503/502) keeps the claim: a retry with this key continues the same order.
+      if (answer.status < 300) carts.complete(cartId, key, answer.body.id);
+      else carts.release(cartId, key);
+      return answer;
+    })();
+    if (!checkouts.has(cartId)) {
+      checkouts.set(cartId, run);
+      run.catch(() => undefined).finally(() => checkouts.get(cartId) === run && checkouts.delete(cartId));
+    }
+    const answer = await run;
     const replayed = answer.headers.get('idempotent-replayed');
     if (replayed) res.set('Idempotent-Replayed', replayed);
     relay(res, orders, answer);
@@ -133,7 +152,9 @@ function cartCheckedOut(cartId: string, orderId: string | null): HttpProblem {
   return new HttpProblem(409, {
     type: 'cart-checked-out',
     title: 'Cart already checked out',
-    detail: `cart '${cartId}' was checked out as order ${orderId}; use a new cart id`,
+    detail: orderId
+      ? `cart '${cartId}' was checked out as order ${orderId}; use a new cart id`
+      : `cart '${cartId}' is being checked out with another Idempotency-Key; retry with that key`,
     extensions: { orderId },
   });
 }

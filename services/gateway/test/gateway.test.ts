@@ -140,6 +140,44 @@ test('a retried checkout returns the same order and charges once; another key fo
   assert.equal(otherKey.body.type, 'urn:lab:problem:cart-checked-out');
 });
 
+test('parallel checkouts of one cart with different keys make one order and one charge; the others get 409 naming it', async () => {
+  await api('/api/cart/cart-race/items', { body: { productId: 'p-0033', quantity: 3 } });
+  const request = { cartId: 'cart-race', card };
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => checkout(`key-race-${index}`, request)));
+  const won = answers.filter((answer) => answer.status === 201);
+  assert.equal(won.length, 1, JSON.stringify(answers.map((answer) => answer.status)));
+  const orderId = won[0]!.body.id;
+  for (const lost of answers.filter((answer) => answer.status !== 201)) {
+    assert.equal(lost.status, 409);
+    assert.match(lost.headers.get('content-type')!, /^application\/problem\+json/);
+    assert.deepEqual([lost.body.type, lost.body.orderId], ['urn:lab:problem:cart-checked-out', orderId]);
+  }
+  assert.equal((await chargesFor(orderId)).length, 1);
+  const orders = await api(`/api/orders/${orderId}`);
+  assert.equal(orders.body.status, 'confirmed');
+
+  // Double clicks: two requests per cart, each with its own key, many carts at once.
+  const carts = Array.from({ length: 10 }, (_, index) => `cart-click-${index}`);
+  for (const cartId of carts) await api(`/api/cart/${cartId}/items`, { body: { productId: 'p-0034', quantity: 1 } });
+  const before = (await requestJson(`${shop.payments.url}/payments?limit=500`)).body.items.length;
+  const clicks = await Promise.all(carts.flatMap((cartId) => [checkout(`${cartId}-a`, { cartId, card }), checkout(`${cartId}-b`, { cartId, card })]));
+  for (let index = 0; index < carts.length; index++) {
+    const statuses = [clicks[2 * index]!.status, clicks[2 * index + 1]!.status].sort();
+    assert.deepEqual(statuses, [201, 409], carts[index]);
+  }
+  assert.equal((await requestJson(`${shop.payments.url}/payments?limit=500`)).body.items.length - before, carts.length);
+});
+
+test('a declined checkout frees the cart for another attempt with a new key', async () => {
+  await api('/api/cart/cart-declined/items', { body: { productId: 'p-0035', quantity: 1 } });
+  const declined = await checkout('key-declined-1', { cartId: 'cart-declined', card: { ...card, number: '4000000000000002' } });
+  assert.equal(declined.status, 402);
+  assert.equal((await api('/api/cart/cart-declined')).body.status, 'open');
+  const paid = await checkout('key-declined-2', { cartId: 'cart-declined', card });
+  assert.equal(paid.status, 201);
+  assert.deepEqual((await api('/api/cart/cart-declined')).body.orderId, paid.body.id);
+});
+
 test('payments latency set through its admin API slows checkouts and shows in the trace, log and gauge', async () => {
   const admin = `${shop.payments.adminUrl}/faults`;
   const set = await requestJson(admin, { method: 'PUT', body: { 'POST /payments/authorize': { latencyMs: 250 } } });

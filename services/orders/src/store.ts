@@ -2,8 +2,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { ProblemBody } from '@lab/service-kit';
 
-/** processing: may be re-run (every downstream step is idempotent per order id); the others are final. */
-export type OrderStatus = 'processing' | 'confirmed' | 'payment_declined' | 'rejected';
+/**
+ * processing: may be re-run (every downstream step is idempotent per order id) or reconciled; the others are final.
+ * expired: left processing too long without a payment; its stock was released.
+ */
+export type OrderStatus = 'processing' | 'confirmed' | 'payment_declined' | 'rejected' | 'expired';
 
 export interface OrderItem {
   productId: string;
@@ -46,6 +49,10 @@ export interface StoredOrder {
   requestHash: string;
 }
 
+export interface StaleOrder extends StoredOrder {
+  idempotencyKey: string;
+}
+
 const columns = `id, idempotency_key AS idempotencyKey, request_hash AS requestHash, status, customer_id AS customerId, items,
   total_cents AS totalCents, currency, payment, problem, created_at AS createdAt, updated_at AS updatedAt`;
 
@@ -60,6 +67,7 @@ export class OrderStore {
         customer_id TEXT NOT NULL, items TEXT NOT NULL, total_cents INTEGER, currency TEXT NOT NULL, payment TEXT,
         problem TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, created_at);
+      CREATE INDEX IF NOT EXISTS orders_status ON orders (status, updated_at);
     `);
   }
 
@@ -104,6 +112,14 @@ export class OrderStore {
   get(id: string): Order | undefined {
     const row = this.#db.prepare(`SELECT ${columns} FROM orders WHERE id = ?`).get(id) as unknown as OrderRow | undefined;
     return row && toOrder(row);
+  }
+
+  /** Orders still processing that were last touched before `before`, oldest first. */
+  staleProcessing(before: Date, limit: number): StaleOrder[] {
+    const rows = this.#db
+      .prepare(`SELECT ${columns} FROM orders WHERE status = 'processing' AND updated_at < ? ORDER BY updated_at LIMIT ?`)
+      .all(before.toISOString(), limit) as unknown as OrderRow[];
+    return rows.map((row) => ({ order: toOrder(row), requestHash: row.requestHash, idempotencyKey: row.idempotencyKey }));
   }
 
   history(customerId: string, limit: number): Order[] {

@@ -2,7 +2,8 @@
 // Idempotency-Key (sequential and concurrent retries), declines, validation, and a downstream outage.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { requestJson, type ServiceProcess, startServiceProcess, unusedPort } from '@lab/service-kit/testing';
+import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
+import { requestJson, scrapeSample, type ServiceProcess, startServiceProcess, unusedPort } from '@lab/service-kit/testing';
 
 const card = { number: '4242424242424242', expiry: '12/30', cvc: '123' };
 let catalog: ServiceProcess;
@@ -67,6 +68,26 @@ test('reusing a key for a different request is a 422 naming the header', async (
   assert.deepEqual([body.errors[0].in, body.errors[0].field], ['header', 'idempotency-key']);
 });
 
+test('the same key with a different body while the first request is still running is a 422, not its order', async () => {
+  const faults = `${payments.adminUrl}/faults`;
+  assert.equal((await requestJson(faults, { method: 'PUT', body: { 'POST /payments/authorize': { latencyMs: 500 } } })).status, 200);
+  try {
+    const request = { customerId: 'c4b', items: [{ productId: 'p-0013', quantity: 1 }], card };
+    const first = checkout('key-inflight', request);
+    // The first run is now waiting on payments, so it is in flight in orders.
+    await payments.waitForLog((line) => line.msg === 'fault injected' && line['fault'] === 'latency');
+    const different = await checkout('key-inflight', { ...request, items: [{ productId: 'p-0013', quantity: 7 }] });
+    assert.equal(different.status, 422, JSON.stringify(different.body));
+    assert.equal(different.headers.get('idempotent-replayed'), null);
+    assert.deepEqual([different.body.errors[0].in, different.body.errors[0].field], ['header', 'idempotency-key']);
+    const same = await checkout('key-inflight', request);
+    assert.equal((await first).status, 201);
+    assert.deepEqual([same.status, same.body.id], [201, (await first).body.id]);
+  } finally {
+    await requestJson(faults, { method: 'DELETE' });
+  }
+});
+
 test('a checkout without Idempotency-Key is a 400 naming the header', async () => {
   const { status, headers, body } = await checkout(undefined, { customerId: 'c5', items: [{ productId: 'p-0013', quantity: 1 }], card });
   assert.equal(status, 400);
@@ -108,9 +129,86 @@ test('with payments down, checkout fails fast with a 503 naming payments, and re
   assert.equal(body.type, 'urn:lab:problem:downstream-unavailable');
   assert.equal(body.downstream, 'payments');
   assert.match(body.detail, /payments is unavailable: ECONNREFUSED/);
-  assert.match(body.detail, /attempt 3/);
+  // Internal addresses stay in the service's logs and spans, out of the public answer.
+  assert.ok(!/127\.0\.0\.1|http:|\/payments\/authorize/.test(JSON.stringify(body)) && !JSON.stringify(body).includes(String(closedPort)), JSON.stringify(body));
+  const logged = await isolated.waitForLog((line) => line.msg === 'request failed' && line['path'] === '/orders');
+  assert.match(String(logged['detail']), new RegExp(`payments is unavailable: ECONNREFUSED \\(POST http://127\\.0\\.0\\.1:${closedPort}/payments/authorize, attempt 3\\)`));
   const ready = await requestJson(`${isolated.url}/readyz`);
   assert.equal(ready.status, 503);
   assert.equal(ready.body.checks.catalog, 'ok');
   assert.match(ready.body.checks.payments, /^failed/);
+});
+
+test('an order left processing by a payments outage is expired by the reconciler once payments is back: stock released, span, log, metric', async () => {
+  const receiver = await OtlpReceiver.start({ host: '127.0.0.1', port: 0 });
+  const paymentsPort = await unusedPort();
+  try {
+    const recovering = await startServiceProcess('orders', {
+      otlpEndpoint: receiver.url,
+      env: {
+        CATALOG_URL: catalog.url,
+        PAYMENTS_URL: `http://127.0.0.1:${paymentsPort}`,
+        ORDERS_RECONCILE_AFTER_MS: '300',
+        ORDERS_RECONCILE_INTERVAL_MS: '100',
+      },
+    });
+    started.push(recovering);
+    const stockOf = async () => (await requestJson(`${catalog.url}/products/p-0016`)).body.stock;
+    const stock = await stockOf();
+    const request = { customerId: 'c9', items: [{ productId: 'p-0016', quantity: 2 }], card };
+    assert.equal((await checkout('key-expire', request, recovering.url)).status, 503);
+    const [order] = (await requestJson(`${recovering.url}/orders?customerId=c9`)).body.items;
+    assert.equal(order.status, 'processing');
+    assert.equal(await stockOf(), stock - 2, 'stock is reserved while the order is processing');
+    // While payments is down nothing can be decided: the sweep fails, says so, and leaves the order as it is.
+    const failed = await recovering.waitForLog((entry) => entry.msg === 'order reconciliation failed; will retry');
+    assert.equal(failed['order_id'], order.id);
+    assert.equal(await stockOf(), stock - 2);
+    started.push(await startServiceProcess('payments', { env: { PORT: String(paymentsPort) } }));
+
+    const line = await recovering.waitForLog((entry) => entry.msg === 'order reconciled' && entry['order_id'] === order.id);
+    assert.equal(line['outcome'], 'expired');
+    assert.equal(await stockOf(), stock);
+    assert.equal((await requestJson(`${recovering.url}/orders/${order.id}`)).body.status, 'expired');
+    const retry = await checkout('key-expire', request, recovering.url);
+    assert.deepEqual([retry.status, retry.body.type, retry.headers.get('idempotent-replayed')], [409, 'urn:lab:problem:checkout-expired', 'true']);
+    assert.equal(await scrapeSample(recovering.url, 'orders_reconciled_total', { outcome: 'expired' }), 1);
+    // One span per sweep of this order: the failed ones while payments was down (status error), then the settling one.
+    const sweep = (outcome: (span: ReceivedSpan) => boolean) =>
+      receiver.waitForSpan((span) => span.name === 'orders.reconcile' && span.attributes['lab.order.id'] === order.id && outcome(span), 10_000);
+    await sweep((span) => span.attributes['lab.reconcile.outcome'] === 'expired');
+    await sweep((span) => span.status.code === 2);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('an order whose authorization landed after orders gave up is confirmed by the reconciler, charged once', async () => {
+  const faults = `${payments.adminUrl}/faults`;
+  assert.equal((await requestJson(faults, { method: 'PUT', body: { 'POST /payments/authorize': { latencyMs: 1200 } } })).status, 200);
+  try {
+    const recovering = await startServiceProcess('orders', {
+      env: {
+        CATALOG_URL: catalog.url,
+        PAYMENTS_URL: payments.url,
+        PAYMENTS_TIMEOUT_MS: '250',
+        ORDERS_RECONCILE_AFTER_MS: '2000',
+        ORDERS_RECONCILE_INTERVAL_MS: '200',
+      },
+    });
+    started.push(recovering);
+    const request = { customerId: 'c10', items: [{ productId: 'p-0017', quantity: 1 }], card };
+    assert.equal((await checkout('key-late', request, recovering.url)).status, 503);
+    const line = await recovering.waitForLog((entry) => entry.msg === 'order reconciled', 15_000);
+    assert.equal(line['outcome'], 'confirmed');
+    const order = (await requestJson(`${recovering.url}/orders/${line['order_id']}`)).body;
+    assert.equal(order.status, 'confirmed');
+    assert.equal(order.payment.status, 'authorized');
+    assert.equal(order.totalCents, order.items[0].unitPriceCents);
+    const retry = await checkout('key-late', request, recovering.url);
+    assert.deepEqual([retry.status, retry.body.id], [201, order.id]);
+    assert.equal((await paymentsFor(order.id)).length, 1);
+  } finally {
+    await requestJson(faults, { method: 'DELETE' });
+  }
 });
