@@ -124,7 +124,13 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   observeDrains({ draining: server.markDraining, cutting: (httpServer) => server.cutRequests(SHUTDOWN_DEADLINE, httpServer) });
   hookFastifyErrors(onInstrumentationError);
   instrumentHttpClients(tracer, metrics, onInstrumentationError);
-  if (!config.disabled) startAutoInstrumentations(config.traces.instrumentations, metrics, logger);
+  startAutoInstrumentations({
+    selection: config.traces.instrumentations,
+    tracing: !config.disabled,
+    metrics,
+    logger,
+    onError: onInstrumentationError,
+  });
 
   const shutdown = createShutdown({ timeoutMs: config.shutdownTimeoutMs, handleSignals: config.handleSignals, logger });
   shutdown.onShutdown((deadlineMs) => servers.drainAll(deadlineMs));

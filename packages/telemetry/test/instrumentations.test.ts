@@ -5,45 +5,30 @@
 // Servers: the machine's PostgreSQL, Redis, MariaDB and RabbitMQ on loopback (PG_PORT etc. override the ports).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
-import { buildPackage } from '../scripts/build.ts';
+import { createUserProject, type UserProject } from './fixtures/instr-project/project.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const LIBRARIES = ['pg', 'ioredis', 'redis', 'mysql2', 'amqplib', 'undici', 'winston'];
 const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
 const NO_TYPESCRIPT = ['--no-experimental-strip-types'];
 
-// The installed package: the build plus a manifest, inside the package folder so that its external dependencies
-// resolve from the package's node_modules as they would from an installed copy's.
-const installed = mkdtempSync(join(packageDir, '.instr-test-'));
-const project = mkdtempSync(join(tmpdir(), 'lab-instr-app-'));
+let project: UserProject;
 let receiver: OtlpReceiver;
 
 before(async () => {
-  await buildPackage(join(installed, 'dist'));
-  writeFileSync(
-    join(installed, 'package.json'),
-    JSON.stringify({ name: '@lab/telemetry', type: 'module', exports: { '.': './dist/index.js', './register': './dist/register.js' } }),
-  );
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'instr-app', version: '1.0.0', private: true }));
-  mkdirSync(join(project, 'node_modules', '@lab'), { recursive: true });
-  symlinkSync(installed, join(project, 'node_modules', '@lab', 'telemetry'), 'dir');
-  for (const name of LIBRARIES) symlinkSync(join(packageDir, 'node_modules', name), join(project, 'node_modules', name), 'dir');
-  cpSync(fileURLToPath(new URL('./fixtures/instr-app', import.meta.url)), project, { recursive: true });
+  project = await createUserProject(LIBRARIES, fileURLToPath(new URL('./fixtures/instr-app', import.meta.url)));
   receiver = await OtlpReceiver.start();
 });
 after(async () => {
   await receiver?.close();
-  rmSync(installed, { recursive: true, force: true });
-  rmSync(project, { recursive: true, force: true });
+  project?.remove();
 });
 
 function appEnv(serviceName: string): Record<string, string> {
@@ -76,16 +61,16 @@ async function run(app: RunningService, scenario: string, settle: (spans: Receiv
 const childrenOf = (spans: ReceivedSpan[], parent: ReceivedSpan) => spans.filter((span) => span.parentSpanId === parent.spanId);
 
 const MODES = [
-  { mode: 'CommonJS, init() on the first line', script: 'app.cjs', nodeArgs: [] as string[] },
-  // --import resolves bare specifiers from the cwd, which is not the project here: the installed file is named.
-  { mode: 'ESM, --import @lab/telemetry/register', script: 'app.mjs', nodeArgs: ['--import', join(project, 'node_modules/@lab/telemetry/dist/register.js')] },
+  { mode: 'CommonJS, init() on the first line', script: 'app.cjs', esm: false },
+  { mode: 'ESM, --import @lab/telemetry/register', script: 'app.mjs', esm: true },
 ];
 
-for (const { mode, script, nodeArgs } of MODES) {
+for (const { mode, script, esm } of MODES) {
   describe(mode, () => {
     let app: RunningService;
     before(async () => {
-      app = await startService({ script: join(project, script), nodeArgs: [...NO_TYPESCRIPT, ...nodeArgs], cwd: tmpdir(), env: appEnv(`instr-${script}`) });
+      const nodeArgs = esm ? [...NO_TYPESCRIPT, '--import', project.register] : NO_TYPESCRIPT;
+      app = await startService({ script: join(project.dir, script), nodeArgs, cwd: tmpdir(), env: appEnv(`instr-${script}`) });
     });
     after(() => app?.stop('SIGKILL'));
 
@@ -138,7 +123,7 @@ for (const { mode, script, nodeArgs } of MODES) {
 }
 
 test('a library loaded before init() is named in one warning (it would produce no spans)', async (t) => {
-  const app = await startService({ script: join(project, 'early.cjs'), nodeArgs: NO_TYPESCRIPT, cwd: dirname(project), env: appEnv('instr-early') });
+  const app = await startService({ script: join(project.dir, 'early.cjs'), nodeArgs: NO_TYPESCRIPT, cwd: dirname(project.dir), env: appEnv('instr-early') });
   t.after(() => app.stop('SIGKILL'));
   const line = JSON.parse(await app.waitForLine((text) => text.includes('"module":"pg"'), 5000)) as Record<string, unknown>;
   assert.equal(line['level'], 'warn');

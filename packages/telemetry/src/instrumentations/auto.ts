@@ -1,11 +1,31 @@
 // Enables the registry's instrumentations (registry.ts) for the libraries the application can load, synchronously
 // (a require() right after init() is hooked), with ESM hooks for their modules, and warns once per module loaded
-// before it could be hooked (it would silently produce no spans).
+// before it could be hooked (it would silently produce no spans). The frameworks' route adapters (http/routes/) start
+// here too, even with tracing disabled: the RED metrics' http_route needs them.
 import type { Logger } from 'pino';
+import { hookFastifyRoutes, MODULE_ROUTE_ADAPTERS } from '../http/routes/index.ts';
 import type { CoreMetrics } from '../metrics/metrics.ts';
 import { dbMetricsTracerProvider } from './db-metrics.ts';
 import { registerEsmHooks } from './esm-hooks.ts';
-import { applicationDirectory, enableInstrumentation, type InstrumentationSelection, loadedTooEarly, REGISTRY, selectInstrumentations } from './registry.ts';
+import type { ErrorSink } from './guard.ts';
+import {
+  applicationDirectory,
+  enableInstrumentation,
+  type InstrumentationSelection,
+  isInstalled,
+  loadedTooEarly,
+  REGISTRY,
+  selectInstrumentations,
+} from './registry.ts';
+
+export interface AutoInstrumentationOptions {
+  selection: InstrumentationSelection;
+  /** false when the SDK is disabled: no span instrumentation, route adapters only. */
+  tracing: boolean;
+  metrics: CoreMetrics;
+  logger: Logger;
+  onError: ErrorSink;
+}
 
 /**
  * The instrumentations follow the current stable database semantic conventions (db.system.name, db.namespace,
@@ -18,14 +38,18 @@ function optInStableDatabaseSemconv(): void {
 }
 
 /** Returns the names of the enabled instrumentations. */
-export function startAutoInstrumentations(selection: InstrumentationSelection, metrics: CoreMetrics, logger: Logger): string[] {
-  const { entries, unknown } = selectInstrumentations(selection, applicationDirectory());
+export function startAutoInstrumentations({ selection, tracing, metrics, logger, onError }: AutoInstrumentationOptions): string[] {
+  const directory = applicationDirectory();
+  hookFastifyRoutes(onError);
+  const routeAdapters = MODULE_ROUTE_ADAPTERS.filter((adapter) => isInstalled(adapter.module, directory));
+  const { entries, unknown } = tracing ? selectInstrumentations(selection, directory) : { entries: [], unknown: [] };
   for (const name of unknown) {
     logger.warn({ instrumentation: name, known: REGISTRY.map((entry) => entry.name) }, `unknown instrumentation "${name}" ignored`);
   }
+  registerEsmHooks([...entries.flatMap((entry) => entry.hooks), ...routeAdapters.map((adapter) => adapter.module)]);
+  for (const adapter of routeAdapters) adapter.install();
   if (entries.length === 0) return [];
   optInStableDatabaseSemconv();
-  registerEsmHooks(entries.flatMap((entry) => entry.hooks));
   const tracerProvider = dbMetricsTracerProvider(metrics);
   const enabled: string[] = [];
   for (const entry of entries) {

@@ -92,7 +92,7 @@ export function applicationDirectory(entry = process.argv[1]): string {
 }
 
 /** Whether `name` is installed where Node would find it from `fromDirectory` (node_modules of it and its parents). */
-function isInstalled(name: string, fromDirectory: string): boolean {
+export function isInstalled(name: string, fromDirectory: string): boolean {
   const scopeWildcard = name.endsWith('*') ? name.slice(0, -1) : undefined;
   for (let directory = fromDirectory; ; directory = dirname(directory)) {
     if (scopeWildcard === undefined) {
