@@ -19,9 +19,14 @@ import type { JsonObject } from '../src/manifests.ts';
 
 interface Source {
   repo: string;
+  /** The chart's folder: in the repository, or inside the packaged chart for `tarballs`. */
   path: string;
-  /** `tags`: releases are tags (`tagIsVersion` when the tag names the chart version, as Istio's placeholder Chart.yaml does not). */
-  releases?: 'history' | 'tags';
+  /**
+   * `history` (default): the commit whose Chart.yaml introduced the version; `tags`: release tags (`tagIsVersion` when
+   * the tag names the chart version, as Istio's placeholder Chart.yaml does not); `tarballs`: a chart repository's
+   * packaged `<chart>-<version>.tgz` files at its root.
+   */
+  releases?: 'history' | 'tags' | 'tarballs';
   tagPattern?: RegExp;
   tagIsVersion?: boolean;
   /** A key the chart's values.yaml nests its defaults under, merged by its templates with the user's top-level values. */
@@ -44,6 +49,7 @@ const SOURCES: Record<string, Source> = {
   'k6-operator': { repo: 'grafana/k6-operator', path: 'charts/k6-operator' },
   pyroscope: { repo: 'grafana/pyroscope', path: 'operations/pyroscope/helm/pyroscope' },
   minio: { repo: 'minio/minio', path: 'helm/minio' },
+  seaweedfs: { repo: 'seaweedfs/seaweedfs', path: 'k8s/charts/seaweedfs' },
   // Kyverno's main branch carries a placeholder chart version; each release tag sets the real one.
   kyverno: { repo: 'kyverno/kyverno', path: 'charts/kyverno', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/ },
   // Istio's charts say version 1.0.0 in git; the release tag is the published chart version, and the templates merge
@@ -51,7 +57,8 @@ const SOURCES: Record<string, Source> = {
   cni: { repo: 'istio/istio', path: 'manifests/charts/istio-cni', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
   istiod: { repo: 'istio/istio', path: 'manifests/charts/istio-control/istio-discovery', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
   gateway: { repo: 'istio/istio', path: 'manifests/charts/gateway', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
-  cilium: { repo: 'cilium/cilium', path: 'install/kubernetes/cilium', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/ },
+  // cilium/cilium is too large to copy here; cilium/charts holds the published packages.
+  cilium: { repo: 'cilium/charts', path: 'cilium', releases: 'tarballs', tagPattern: /^cilium-(\d+\.\d+\.\d+)\.tgz$/ },
   // Kiali's chart says version 0.0.0 in git; each release tag (vX.Y.Z) is the published chart version.
   // Like Istio's, Kiali's charts carry a placeholder version; the release tag is the chart version.
   'kiali-server': { repo: 'kiali/helm-charts', path: 'kiali-server', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/, tagIsVersion: true },
@@ -74,7 +81,8 @@ function gitDir(repo: string): string {
   return found;
 }
 
-const git = (dir: string, ...args: string[]): string => execFileSync('git', [`--git-dir=${existsSync(join(dir, '.git')) ? join(dir, '.git') : dir}`, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+const gitDirFlag = (dir: string) => `--git-dir=${existsSync(join(dir, '.git')) ? join(dir, '.git') : dir}`;
+const git = (dir: string, ...args: string[]): string => execFileSync('git', [gitDirFlag(dir), ...args], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
 
 function show(dir: string, commit: string, file: string): string | undefined {
   try {
@@ -91,11 +99,34 @@ interface Release {
   version: string;
   commit: string;
   date: string;
+  tarball?: string;
+}
+
+/** The chart's files at a release: `read(file)` relative to the chart folder, and its own templates' names. */
+function chartFiles(dir: string, source: Source, release: Release): { read: (file: string) => string | undefined; templates: string[] } {
+  if (!release.tarball) {
+    const names = git(dir, 'ls-tree', '-r', '--name-only', release.commit, '--', `${source.path}/templates`).trim().split('\n');
+    return { read: (file) => show(dir, release.commit, `${source.path}/${file}`), templates: names.map((name) => name.slice(source.path.length + 1)) };
+  }
+  const archive = execFileSync('git', [gitDirFlag(dir), 'cat-file', 'blob', `${release.commit}:${release.tarball}`], { maxBuffer: 256 << 20 });
+  const tar = (...args: string[]) => execFileSync('tar', ['-xzf', '-', ...args], { input: archive, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['pipe', 'pipe', 'ignore'] });
+  const names = execFileSync('tar', ['-tzf', '-'], { input: archive, encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n');
+  const read = (file: string) => (names.includes(`${source.path}/${file}`) ? tar('-O', `${source.path}/${file}`) : undefined);
+  return { read, templates: names.filter((name) => name.startsWith(`${source.path}/templates/`)).map((name) => name.slice(source.path.length + 1)) };
 }
 
 /** Every release of a chart in the copy, by version; the commit that introduced each (oldest with that version). */
 function releases(dir: string, source: Source): Map<string, Release> {
   const found = new Map<string, Release>();
+  if (source.releases === 'tarballs') {
+    for (const file of git(dir, 'ls-tree', '--name-only', 'HEAD').split('\n')) {
+      const version = file.match(source.tagPattern!)?.[1];
+      if (!version) continue;
+      const [commit = '', date = ''] = git(dir, 'log', '-1', '--format=%H %cs', 'HEAD', '--', file).trim().split(' ');
+      found.set(version, { version, commit, date, tarball: file });
+    }
+    return found;
+  }
   if (source.releases === 'tags') {
     for (const tag of git(dir, 'tag', '-l').split('\n').filter((name) => source.tagPattern?.test(name))) {
       const [commit = '', date = ''] = git(dir, 'log', '-1', '--format=%H %cs', `${tag}^{commit}`).trim().split(' ');
@@ -134,12 +165,6 @@ function choose(all: Map<string, Release>, pinned: string, repo: string): { rele
   return undefined;
 }
 
-/** The text of the chart's own templates (not its subcharts'); values.yaml joins them for the strings it passes to tpl. */
-function templates(dir: string, commit: string, path: string): string[] {
-  const files = git(dir, 'ls-tree', '-r', '--name-only', commit, '--', `${path}/templates`).trim().split('\n').filter((file) => /\.(ya?ml|tpl|txt|json)$/.test(file));
-  return files.map((file) => show(dir, commit, file) ?? '');
-}
-
 /** contract.json with one path per line, so a refresh diffs key by key. */
 function serialize(contract: ChartContract): string {
   const { paths, ...head } = contract;
@@ -152,40 +177,48 @@ function serialize(contract: ChartContract): string {
 
 const contracts = new Map<string, ChartContract>();
 const missing: string[] = [];
-for (const app of valuedReleases(argoApps())) {
-  const helm = app.helm!;
-  const source = SOURCES[helm.chart];
+for (const release of valuedReleases(argoApps())) {
+  const source = SOURCES[release.chart];
   if (!source) {
-    missing.push(`${app.name}: chart ${helm.chart} has no entry in SOURCES`);
+    missing.push(`${release.where}: chart ${release.chart} has no entry in SOURCES`);
     continue;
   }
   const dir = gitDir(source.repo);
-  const chosen = choose(releases(dir, source), helm.version, source.repo);
+  const chosen = choose(releases(dir, source), release.version, source.repo);
   if (!chosen) {
-    missing.push(`${app.name}: ${helm.chart} ${helm.version} not found in ${source.repo}`);
+    missing.push(`${release.where}: ${release.chart} ${release.version} not found in ${source.repo}`);
     continue;
   }
-  const { release, reason } = chosen;
-  const key = `${helm.chart}-${release.version.replace(/^v/, '')}`;
+  const { release: upstream, reason } = chosen;
+  const key = `${release.chart}-${upstream.version.replace(/^v/, '')}`;
   const existing = contracts.get(key);
   if (existing) {
-    if (reason && !existing.substitutes?.some((entry) => entry.pinned === helm.version)) existing.substitutes = [...(existing.substitutes ?? []), { pinned: helm.version, reason }];
+    if (reason && !existing.substitutes?.some((entry) => entry.pinned === release.version)) existing.substitutes = [...(existing.substitutes ?? []), { pinned: release.version, reason }];
     continue;
   }
-  const valuesText = show(dir, release.commit, `${source.path}/values.yaml`);
-  if (valuesText === undefined) throw new Error(`${source.repo}@${release.commit}: no ${source.path}/values.yaml`);
+  const files = chartFiles(dir, source, upstream);
+  const valuesText = files.read('values.yaml');
+  if (valuesText === undefined) throw new Error(`${source.repo}@${upstream.commit}: no ${source.path}/values.yaml`);
   let defaults = (parse(valuesText) ?? {}) as JsonObject;
   if (source.defaultsUnder && defaults[source.defaultsUnder]) {
     const { [source.defaultsUnder]: nested, ...rest } = defaults;
     defaults = { ...(nested as JsonObject), ...rest };
   }
-  const schemaText = show(dir, release.commit, `${source.path}/values.schema.json`);
+  const schemaText = files.read('values.schema.json');
+  const templates = files.templates.filter((file) => /\.(ya?ml|tpl|txt|json)$/.test(file)).map((file) => files.read(file) ?? '');
   contracts.set(key, {
-    chart: helm.chart,
-    version: release.version.replace(/^v/, ''),
-    source: { repo: source.repo, path: source.path, commit: release.commit, date: release.date, files: ['values.yaml', ...(schemaText ? ['values.schema.json'] : []), 'templates/'] },
-    ...(reason ? { substitutes: [{ pinned: helm.version, reason }] } : {}),
-    paths: templatePaths(contractPaths(defaults, schemaText ? JSON.parse(schemaText) : undefined), [valuesText, ...templates(dir, release.commit, source.path)]),
+    chart: release.chart,
+    version: upstream.version.replace(/^v/, ''),
+    source: {
+      repo: source.repo,
+      path: upstream.tarball ? `${upstream.tarball}:${source.path}` : source.path,
+      commit: upstream.commit,
+      date: upstream.date,
+      files: ['values.yaml', ...(schemaText ? ['values.schema.json'] : []), 'templates/'],
+    },
+    ...(reason ? { substitutes: [{ pinned: release.version, reason }] } : {}),
+    // values.yaml joins the templates for the strings the chart passes to tpl.
+    paths: templatePaths(contractPaths(defaults, schemaText ? JSON.parse(schemaText) : undefined), [valuesText, ...templates]),
   });
 }
 

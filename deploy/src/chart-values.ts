@@ -7,9 +7,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import type { ArgoApp } from './inventory.ts';
-import type { Json, JsonObject } from './manifests.ts';
-import { DEPLOY_DIR } from './paths.ts';
+import { type ArgoApp, deepMerge } from './inventory.ts';
+import { type Json, type JsonObject, parseYaml } from './manifests.ts';
+import { DEPLOY_DIR, REPO_ROOT } from './paths.ts';
 
 export const CONTRACTS_DIR = join(DEPLOY_DIR, 'upstream', 'charts');
 
@@ -145,7 +145,8 @@ const ancestors = (path: string): string[] => {
 const VALUES = String.raw`(?:\$?\.Values((?:\.[A-Za-z_]\w*)+)|index\s+\$?\.Values\s+"([^"]+)")`;
 const READ = new RegExp(VALUES, 'g');
 const RENDERED = [
-  new RegExp(String.raw`(?:toYaml|range\s+\$\w+\s*,\s*\$\w+\s*:=)\s*\(?\s*${VALUES}\s*\)?\s*(?:\||\)|-?}})`, 'g'),
+  // (not `sha256sum (toYaml .Values.x)`: a checksum of the subtree renders none of it)
+  new RegExp(String.raw`(?:(?<!(?:sha256sum|sha1sum|adler32sum)\s*\(\s*)toYaml|range\s+\$\w+\s*,\s*\$\w+\s*:=)\s*\(?\s*${VALUES}\s*\)?\s*(?:\||\)|-?}})`, 'g'),
   new RegExp(String.raw`with\s+${VALUES}\s*-?}}(?:(?!{{-?\s*end)[\s\S]){0,200}?(?:toYaml\s+\.\s|\.\s*\|\s*toYaml)`, 'g'),
 ];
 const DIG = /dig((?:\s+"[^"]+")+?)\s+(?:"[^"]*"|\(?\w+\)?)\s+\$?\.Values((?:\.[A-Za-z_]\w*)*)/g;
@@ -252,17 +253,45 @@ export function loadContracts(dir: string = CONTRACTS_DIR): ChartContract[] {
     .map((entry) => JSON.parse(readFileSync(join(dir, entry.name, 'contract.json'), 'utf8')) as ChartContract);
 }
 
-/** The contract standing for an Application's pinned chart version: the exact version, or an explicit substitute. */
-export function contractFor(app: ArgoApp, contracts: ChartContract[]): ChartContract | undefined {
-  const helm = app.helm;
-  if (!helm) return undefined;
+/** A chart installed with values of ours: by an Argo CD Application, or by hand in the README's bootstrap. */
+export interface ValuedRelease {
+  name: string;
+  /** The file that pins the chart version. */
+  where: string;
+  chart: string;
+  version: string;
+  valueFiles: string[];
+  values: JsonObject;
+}
+
+/** The contract standing for a release's pinned chart version: the exact version, or an explicit substitute. */
+export function contractFor(release: Pick<ValuedRelease, 'chart' | 'version'>, contracts: ChartContract[]): ChartContract | undefined {
   return (
-    contracts.find((contract) => contract.chart === helm.chart && contract.version === helm.version) ??
-    contracts.find((contract) => contract.chart === helm.chart && contract.substitutes?.some((entry) => entry.pinned === helm.version))
+    contracts.find((contract) => contract.chart === release.chart && contract.version === release.version) ??
+    contracts.find((contract) => contract.chart === release.chart && contract.substitutes?.some((entry) => entry.pinned === release.version))
   );
 }
 
-/** Applications that install a chart with values of ours. */
-export function valuedReleases(apps: ArgoApp[]): ArgoApp[] {
-  return apps.filter((app) => app.helm && app.helm.valueFiles.length > 0);
+/**
+ * The README's `cilium install` (Cilium's Helm chart, installed by the Cilium CLI before Argo CD exists): its
+ * `--version` and `--values` files. `--set` overrides are not collected: keep the settings in the values file.
+ */
+export function ciliumBootstrap(readme: string = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8')): ValuedRelease | undefined {
+  const line = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => (block[1] ?? '').replace(/\\\n\s*/g, ' ').split('\n'))
+    .find((candidate) => /^\s*cilium install\b/.test(candidate));
+  if (!line) return undefined;
+  const flag = (name: string) => [...line.matchAll(new RegExp(String.raw`${name}[=\s]+(\S+)`, 'g'))].map((match) => match[1]!);
+  const valueFiles = flag('--values');
+  const values = valueFiles.reduce<JsonObject>((merged, file) => deepMerge(merged, parseYaml(readFileSync(join(REPO_ROOT, file), 'utf8'), file)[0] ?? {}), {});
+  return { name: 'cilium (README bootstrap)', where: 'deploy/README.md', chart: 'cilium', version: flag('--version')[0] ?? 'unpinned', valueFiles, values };
+}
+
+/** Every chart release with values of ours: the Applications' and Cilium's bootstrap. */
+export function valuedReleases(apps: ArgoApp[], readme?: string): ValuedRelease[] {
+  const fromApps = apps
+    .filter((app) => app.helm && app.helm.valueFiles.length > 0)
+    .map((app) => ({ name: app.name, where: app.manifest.file, chart: app.helm!.chart, version: app.helm!.version, valueFiles: app.helm!.valueFiles, values: app.values }));
+  const cilium = ciliumBootstrap(readme);
+  return cilium ? [...fromApps, cilium] : fromApps;
 }

@@ -30,7 +30,7 @@ export interface ArgoApp {
   values: JsonObject;
 }
 
-function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
+export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
   const result: JsonObject = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = result[key];

@@ -3,12 +3,13 @@
 // deploy/upstream/charts/SOURCES.md). An unknown key, a wrong type or a value outside an enum fails.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ChartContract, contractFor, loadContracts, type OpenPath, validateValues, valuedReleases } from '../src/chart-values.ts';
+import { type ChartContract, ciliumBootstrap, contractFor, loadContracts, type OpenPath, validateValues, valuedReleases } from '../src/chart-values.ts';
 import { argoApps } from '../src/inventory.ts';
 
 /**
- * Subtrees the charts render through to the software they configure, or document only in comments, so their
- * defaults cannot list every key. Each entry names the chart's template or doc that makes the subtree free-form.
+ * Keys and subtrees a chart takes beyond what its contract could derive: subtrees it hands whole to the software it
+ * configures, and keys its values.yaml documents only in comments that its templates read through a variable. Each
+ * entry names the template that makes it so.
  */
 const OPEN_PATHS: OpenPath[] = [
   {
@@ -27,26 +28,31 @@ const OPEN_PATHS: OpenPath[] = [
     reason: "templates/deployments-statefulsets.yaml merges it into each component's arguments and renders every key as a -key=value flag",
   },
   {
+    chart: 'cilium',
+    path: 'socketLB.hostNamespaceOnly',
+    reason: 'commented out in values.yaml; templates/cilium-configmap.yaml renders it as bpf-lb-sock-hostns-only (hasKey $socketLB)',
+  },
+  {
     chart: 'kiali-server',
     path: 'external_services',
     reason: "templates/configmap.yaml renders the values as Kiali's config: its keys are the Kiali CR spec's (deploy/upstream/crds, checked by kiali.test.ts)",
   },
 ];
 
-const apps = valuedReleases(argoApps());
+const releases = valuedReleases(argoApps());
 const contracts = loadContracts();
 
-test('every Application that installs a chart with our values has the contract of its pinned version', () => {
-  assert.ok(apps.length >= 15, `only ${apps.length} releases with values`);
-  const lacking = apps.filter((app) => !contractFor(app, contracts)).map((app) => `${app.manifest.file}: ${app.helm!.chart} ${app.helm!.version}`);
+test('every chart release with our values (Applications, the README\'s cilium install) has the contract of its pinned version', () => {
+  assert.ok(releases.length >= 15, `only ${releases.length} releases with values`);
+  const lacking = releases.filter((release) => !contractFor(release, contracts)).map((release) => `${release.where}: ${release.chart} ${release.version}`);
   assert.deepEqual(lacking, [], `no contract under deploy/upstream/charts (run scripts/vendor-chart-schemas.ts) for:\n${lacking.join('\n')}`);
 });
 
-test('every contract is used by an Application and records its upstream source', () => {
-  const used = new Set(apps.map((app) => contractFor(app, contracts)));
+test('every contract is used by a release and records its upstream source', () => {
+  const used = new Set(releases.map((release) => contractFor(release, contracts)));
   for (const contract of contracts) {
     const where = `${contract.chart}-${contract.version}`;
-    assert.ok(used.has(contract), `${where}: no Application pins it`);
+    assert.ok(used.has(contract), `${where}: no release pins it`);
     assert.match(contract.source.commit, /^[0-9a-f]{40}$/, `${where}: source commit`);
     assert.ok(contract.source.repo && contract.source.path && contract.source.files.includes('values.yaml'), `${where}: source`);
     for (const entry of contract.substitutes ?? []) assert.ok(entry.reason.length > 0, `${where}: substitute ${entry.pinned} without a reason`);
@@ -54,15 +60,21 @@ test('every contract is used by an Application and records its upstream source',
   for (const open of OPEN_PATHS) assert.ok(contracts.some((contract) => contract.chart === open.chart), `open path for unknown chart ${open.chart}`);
 });
 
-for (const app of apps) {
-  const helm = app.helm!;
-  test(`${app.name}: ${helm.valueFiles.join(', ')} fit ${helm.chart} ${helm.version}`, () => {
-    const contract = contractFor(app, contracts);
-    assert.ok(contract, `no contract for ${helm.chart} ${helm.version}`);
-    const problems = validateValues(app.values, contract, OPEN_PATHS);
-    assert.deepEqual(problems, [], `${helm.valueFiles.join(', ')} against ${contract.chart} ${contract.version} (${contract.source.repo}@${contract.source.commit.slice(0, 12)}):\n${problems.join('\n')}`);
+for (const release of releases) {
+  test(`${release.name}: ${release.valueFiles.join(', ')} fit ${release.chart} ${release.version}`, () => {
+    const contract = contractFor(release, contracts);
+    assert.ok(contract, `no contract for ${release.chart} ${release.version} (${release.where})`);
+    const problems = validateValues(release.values, contract, OPEN_PATHS);
+    assert.deepEqual(problems, [], `${release.valueFiles.join(', ')} against ${contract.chart} ${contract.version} (${contract.source.repo}@${contract.source.commit.slice(0, 12)}):\n${problems.join('\n')}`);
   });
 }
+
+test('the README pins the Cilium chart its bootstrap values are checked against', () => {
+  const cilium = ciliumBootstrap();
+  assert.ok(cilium, 'deploy/README.md has no `cilium install`');
+  assert.match(cilium.version, /^\d+\.\d+\.\d+$/, '`cilium install` needs --version <chart version>');
+  assert.deepEqual(ciliumBootstrap('```sh\ncilium install --wait\n```\n')?.version, 'unpinned');
+});
 
 const contract = (chart: string): ChartContract => {
   const found = contracts.find((candidate) => candidate.chart === chart);
@@ -71,7 +83,7 @@ const contract = (chart: string): ChartContract => {
 };
 
 test('an invented key, a map for a single value and a value outside an enum fail, naming the key (negative control)', () => {
-  const tempo = apps.find((app) => app.helm?.chart === 'tempo');
+  const tempo = releases.find((release) => release.chart === 'tempo');
   assert.ok(tempo);
   const withInvented = { ...tempo.values, tempo: { ...(tempo.values['tempo'] as object), streamingEnabled: true } };
   assert.deepEqual(validateValues(withInvented, contractFor(tempo, contracts)!, OPEN_PATHS), ['tempo.streamingEnabled: unknown key (not in the chart\'s values)']);
@@ -81,6 +93,8 @@ test('an invented key, a map for a single value and a value outside an enum fail
   assert.match(collector[0]!, /^mode: must be equal to one of the allowed values \(\[.*"deployment".*\]\)$/);
   // Free-form maps stay free-form; null removes a default.
   assert.deepEqual(validateValues({ podAnnotations: { 'example.com/any': 'x' }, affinity: null }, contract('grafana')), []);
+  // A version bump without a refreshed contract finds none.
+  assert.equal(contractFor({ chart: 'tempo', version: '0.0.1' }, contracts), undefined);
   // A dotted key is one key, not a path.
   assert.deepEqual(validateValues({ 'grafana.ini': { server: { root_url: 'x' } }, grafana: { ini: {} } }, contract('grafana')), ['grafana: unknown key (not in the chart\'s values)']);
 });
