@@ -13,7 +13,7 @@ import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
 import { createUserProject, type UserProject } from './fixtures/instr-project/project.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
-const LIBRARIES = ['pg', 'ioredis', 'redis', 'mysql2', 'amqplib', 'undici', 'winston'];
+const LIBRARIES = ['pg', 'ioredis', 'redis', 'mysql2', 'amqplib', 'undici', 'winston', 'bunyan', '@grpc/grpc-js', 'graphql', 'kafkajs'];
 const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
@@ -113,12 +113,38 @@ for (const { mode, script, esm } of MODES) {
       });
     }
 
-    test('winston: the line logged in a request carries its trace_id and span_id', async () => {
-      const { server } = await run(app, 'winston', () => true);
-      const line = JSON.parse(await app.waitForLine((text) => text.includes('winston line') && text.includes(server.traceId), 5000)) as Record<string, unknown>;
-      assert.equal(line['span_id'], server.spanId);
-      assert.equal(line['trace_flags'], '01');
+    test('@grpc/grpc-js: a client span under the server span, the gRPC server span under it', async () => {
+      const isClient = (span: ReceivedSpan) => span.kind === CLIENT && span.attributes['rpc.system'] === 'grpc';
+      const { server, spans } = await run(app, 'grpc', (all) => all.some(isClient) && all.filter((span) => span.kind === SERVER).length === 2);
+      const client = childrenOf(spans, server).find(isClient);
+      assert.ok(client, JSON.stringify(spans.map((span) => [span.name, span.kind, span.attributes])));
+      assert.equal(client.attributes['rpc.method'], 'SayHello');
+      assert.ok(childrenOf(spans, client).some((span) => span.kind === SERVER && span.attributes['rpc.system'] === 'grpc'), 'the gRPC server span');
     });
+
+    test('graphql: the execution span under the server span', async () => {
+      const isExecute = (span: ReceivedSpan) => span.scope.name === '@opentelemetry/instrumentation-graphql' && span.name.startsWith('query');
+      const { server, spans } = await run(app, 'graphql', (all) => all.some(isExecute));
+      assert.ok(childrenOf(spans, server).some(isExecute), JSON.stringify(spans.map((span) => [span.name, span.scope.name])));
+    });
+
+    test('kafkajs (no broker): the failed send has its producer span under the server span, with the error', async () => {
+      const isSend = (span: ReceivedSpan) => span.kind === PRODUCER && span.attributes['messaging.system'] === 'kafka';
+      const { server, spans } = await run(app, 'kafkajs', (all) => all.some(isSend));
+      const send = childrenOf(spans, server).find(isSend);
+      assert.ok(send, JSON.stringify(spans.map((span) => [span.name, span.kind, span.attributes])));
+      assert.equal(send.attributes['messaging.destination.name'], 'lab-orders');
+      assert.equal(send.status.code, 2);
+    });
+
+    for (const logger of ['winston', 'bunyan']) {
+      test(`${logger}: the line logged in a request carries its trace_id and span_id`, async () => {
+        const { server } = await run(app, 'loggers', () => true);
+        const line = JSON.parse(await app.waitForLine((text) => text.includes(`${logger} logger line`) && text.includes(server.traceId), 5000)) as Record<string, unknown>;
+        assert.equal(line['span_id'], server.spanId);
+        assert.equal(line['trace_flags'], '01');
+      });
+    }
   });
 }
 
