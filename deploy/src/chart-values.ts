@@ -1,9 +1,9 @@
-// Helm values held to the chart they configure. Each chart version the Applications pin has a contract under
-// deploy/upstream/charts/<chart>-<version>/contract.json, written by scripts/vendor-chart-schemas.ts from the chart's
-// default values.yaml and, when the chart has one, its values.schema.json: every key path the chart knows, with the
-// types and enums its schema declares and the maps it leaves free-form. The contract is a list of facts (names,
-// types), not a copy of the upstream files. A values file is validated with ajv against the JSON Schema built from
-// the contract: an unknown key, a wrong type or a value outside an enum is an error naming the key.
+// Helm values held to the chart they configure. Each chart version we pin (Applications, the README's `cilium install`)
+// has a contract, deploy/upstream/charts/<chart>-<version>/contract.json, written by scripts/vendor-chart-schemas.ts
+// from the chart's default values.yaml, its templates and, where it has one, its values.schema.json: every key path the
+// chart knows, with the types and enums its schema declares and the maps it leaves free-form. The contract is a list
+// of facts (names, types), not a copy of the upstream files. A values file is validated with ajv against the JSON
+// Schema built from the contract: an unknown key, a wrong type or a value outside an enum is an error naming the key.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -16,7 +16,8 @@ export const CONTRACTS_DIR = join(DEPLOY_DIR, 'upstream', 'charts');
 /**
  * What the chart says about one key path:
  * - `open`: a map whose keys the chart does not fix (an empty map `{}` in its defaults, an object without properties
- *   in its schema): anything below is accepted;
+ *   or with `additionalProperties` in its schema, a subtree its templates render whole): keys below it are accepted,
+ *   those the contract lists are still checked;
  * - `any`: the default is null and no schema says more;
  * - `scalar` / `list`: the default's kind, when there is no schema (a map is an error there);
  * - `{ type, enum }`: what the schema declares.
@@ -108,6 +109,11 @@ export function schemaPaths(root: Schema, schema: Schema = root, prefix: string[
   return into;
 }
 
+const ancestors = (path: string): string[] => {
+  const segments = splitPath(path);
+  return segments.slice(1).map((_, index) => joinPath(segments.slice(0, index + 1)));
+};
+
 /**
  * A chart's contract paths: the schema's declarations win; defaults add the keys the schema leaves undeclared
  * (a schema that types only some keys still does not make the others unknown).
@@ -125,19 +131,11 @@ export function contractPaths(defaults: JsonObject, schema?: Schema): Record<str
   }
   for (const [path, rule] of Object.entries(fromDefaults)) {
     if (path in merged) continue;
-    // Below a path the schema leaves open, the defaults' sub-keys are examples, not a closed list.
-    const segments = splitPath(path);
-    const openAncestor = segments.some((_, index) => index > 0 && merged[joinPath(segments.slice(0, index))] === 'open');
-    const typedAncestor = segments.some((_, index) => index > 0 && typeof merged[joinPath(segments.slice(0, index))] === 'object');
-    if (!openAncestor && !typedAncestor) merged[path] = rule;
+    // Below a path the schema leaves open or types, the defaults' sub-keys are examples, not a closed list.
+    if (!ancestors(path).some((ancestor) => merged[ancestor] === 'open' || typeof merged[ancestor] === 'object')) merged[path] = rule;
   }
   return merged;
 }
-
-const ancestors = (path: string): string[] => {
-  const segments = splitPath(path);
-  return segments.slice(1).map((_, index) => joinPath(segments.slice(0, index + 1)));
-};
 
 // `.Values.a.b` (or `index .Values "a.b"`, `dig "b" "c" default .Values.a`) read by a template, and rendered whole
 // (`toYaml`, `range $k, $v :=`, or a `with` block that renders `toYaml .`): the keys of a subtree rendered whole are the

@@ -1,6 +1,6 @@
-// Every values file held to the chart version its Application pins: the key paths of the chart's defaults and what
-// its values.schema.json declares (deploy/upstream/charts, written by scripts/vendor-chart-schemas.ts; sources in
-// deploy/upstream/charts/SOURCES.md). An unknown key, a wrong type or a value outside an enum fails.
+// Every values file held to the chart version it is installed with (Argo CD Applications, the README's
+// `cilium install`): the chart's contract in deploy/upstream/charts (src/chart-values.ts; written by
+// scripts/vendor-chart-schemas.ts, sources in SOURCES.md). An unknown key, a wrong type or a value outside an enum fails.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ChartContract, ciliumBootstrap, contractFor, loadContracts, type OpenPath, validateValues, valuedReleases } from '../src/chart-values.ts';
@@ -35,7 +35,7 @@ const OPEN_PATHS: OpenPath[] = [
   {
     chart: 'kiali-server',
     path: 'external_services',
-    reason: "templates/configmap.yaml renders the values as Kiali's config: its keys are the Kiali CR spec's (deploy/upstream/crds, checked by kiali.test.ts)",
+    reason: "templates/configmap.yaml renders the values as Kiali's config: its keys are the Kiali CR spec's (deploy/upstream/crds, checked by mesh-observability.test.ts)",
   },
 ];
 
