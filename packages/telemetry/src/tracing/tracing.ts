@@ -1,10 +1,8 @@
-// Trace pipeline: sampler, propagators, batch processor with a bounded queue, and an exporter that is loaded on the
-// first export (the protobuf/gRPC stacks cost tens of milliseconds to import; startup should not pay for them).
+// Trace pipeline: sampler, propagators, batch processor with a bounded queue (batch-processor.ts), and an exporter
+// that is loaded on the first export (the protobuf/gRPC stacks cost tens of milliseconds to import; startup should
+// not pay for them).
 import {
   type Context,
-  createNoopMeter,
-  type Meter,
-  type MeterProvider,
   propagation,
   type TextMapGetter,
   type TextMapPropagator,
@@ -16,7 +14,6 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BatchSpanProcessor,
   ConsoleSpanExporter,
   ParentBasedSampler,
   type ReadableSpan,
@@ -26,6 +23,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { B3Propagator } from './b3.ts';
+import { LabBatchSpanProcessor } from './batch-processor.ts';
 import type { PropagatorName, TelemetryConfig } from '../config/config.ts';
 import { withDeadline } from '../lifecycle/deadline.ts';
 import type { ThrottledReporter } from '../logging/throttled-reporter.ts';
@@ -126,12 +124,8 @@ async function loadExporter(config: TelemetryConfig['traces']): Promise<SpanExpo
 }
 
 /**
- * Loads the real exporter on first use, counts exported and failed spans, and reports failures (throttled). It answers
- * the batch processor with success even when the export failed: the batch is dropped and counted here either way, and
- * sdk-trace's BatchSpanProcessor, on a failed export, clears its in-flight flag after it has already started the next
- * export, so each failure would add one more concurrent export (measured with a refusing collector: 20+ batches and
- * their encoded bodies in flight after 60 s, until the exporter's limit of 30). The span exporter contract (never
- * called concurrently) then holds.
+ * Loads the real exporter on first use, counts exported and failed spans, and reports failures (throttled). It
+ * answers the batch processor with success even when the export failed: the batch is dropped and counted here.
  */
 class ReportingExporter implements SpanExporter {
   #exporter: Promise<SpanExporter> | undefined;
@@ -171,23 +165,6 @@ class ReportingExporter implements SpanExporter {
   }
 }
 
-/**
- * The batch processor reports processed and dropped spans through an OTel meter: this one maps its queue-full drops
- * onto the Prometheus self-telemetry counter. Exported and failed spans are counted by ReportingExporter, since the
- * processor is always told an export succeeded.
- */
-function selfTelemetryMeterProvider(metrics: CoreMetrics): MeterProvider {
-  const noop = createNoopMeter();
-  const meter: Meter = Object.create(noop);
-  meter.createCounter = () =>
-    ({
-      add(count: number, attributes?: Record<string, unknown>) {
-        if (attributes?.['error.type'] === 'queue_full') metrics.spansDropped.inc({ reason: 'queue_full' }, count);
-      },
-    }) as ReturnType<Meter['createCounter']>;
-  return { getMeter: () => meter };
-}
-
 export function startTracing(
   config: TelemetryConfig,
   resourceAttributes: ResourceAttributes,
@@ -206,9 +183,7 @@ export function startTracing(
         reporter.report('traces export', error);
       },
     );
-    spanProcessors.push(
-      new BatchSpanProcessor({ exporter, ...config.traces.batch, selfObsMeterProvider: selfTelemetryMeterProvider(metrics) }),
-    );
+    spanProcessors.push(new LabBatchSpanProcessor(exporter, config.traces.batch, () => metrics.spansDropped.inc({ reason: 'queue_full' })));
   }
   const provider = new TracerProvider({
     resource: resourceFromAttributes(resourceAttributes),
