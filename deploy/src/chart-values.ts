@@ -270,19 +270,38 @@ export function contractFor(release: Pick<ValuedRelease, 'chart' | 'version'>, c
   );
 }
 
+/** A `--set a.b=value` override as a values object (Helm reads true/false/null and numbers as such). */
+function setFlag(assignment: string): JsonObject {
+  const [path = '', raw = ''] = assignment.split(/=(.*)/s);
+  const value: Json = raw === 'true' ? true : raw === 'false' ? false : raw === 'null' ? null : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  // Helm escapes a dot inside a key as `\.`, as joinPath does.
+  return splitPath(path)
+    .reverse()
+    .reduce<Json>((inner, key) => ({ [key]: inner }), value) as JsonObject;
+}
+
 /**
  * The README's `cilium install` (Cilium's Helm chart, installed by the Cilium CLI before Argo CD exists): its
- * `--version` and `--values` files. `--set` overrides are not collected: keep the settings in the values file.
+ * `--version`, its `--values` files and `--set` overrides, in Helm's order (files, then sets).
  */
 export function ciliumBootstrap(readme: string = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8')): ValuedRelease | undefined {
   const line = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
     .flatMap((block) => (block[1] ?? '').replace(/\\\n\s*/g, ' ').split('\n'))
+    .map((candidate) => candidate.replace(/\s+#.*$/, ''))
     .find((candidate) => /^\s*cilium install\b/.test(candidate));
   if (!line) return undefined;
-  const flag = (name: string) => [...line.matchAll(new RegExp(String.raw`${name}[=\s]+(\S+)`, 'g'))].map((match) => match[1]!);
-  const valueFiles = flag('--values');
-  const values = valueFiles.reduce<JsonObject>((merged, file) => deepMerge(merged, parseYaml(readFileSync(join(REPO_ROOT, file), 'utf8'), file)[0] ?? {}), {});
+  const flag = (names: string) => [...line.matchAll(new RegExp(String.raw`(?:^|\s)(?:${names})[=\s]+(\S+)`, 'g'))].map((match) => match[1]!);
+  const valueFiles = flag('--values|-f');
+  const fromFiles = valueFiles.reduce<JsonObject>((merged, file) => deepMerge(merged, parseYaml(readFileSync(join(REPO_ROOT, file), 'utf8'), file)[0] ?? {}), {});
+  const values = flag('--set').reduce((merged, assignment) => deepMerge(merged, setFlag(assignment)), fromFiles);
   return { name: 'cilium (README bootstrap)', where: 'deploy/README.md', chart: 'cilium', version: flag('--version')[0] ?? 'unpinned', valueFiles, values };
+}
+
+/** The Helm settings an Application gives inline (`helm.values`, `valuesObject`, `parameters`): they bypass the contracts. */
+export function inlineHelmValues(application: JsonObject): string[] {
+  const spec = isMap(application['spec']) ? application['spec'] : {};
+  const sources = [...(Array.isArray(spec['sources']) ? spec['sources'] : []), ...(spec['source'] ? [spec['source']] : [])].filter(isMap);
+  return sources.flatMap((source) => (isMap(source['helm']) ? ['values', 'valuesObject', 'parameters', 'fileParameters'].filter((key) => key in (source['helm'] as JsonObject)).map((key) => `helm.${key}`) : []));
 }
 
 /** Every chart release with values of ours: the Applications' and Cilium's bootstrap. */

@@ -3,7 +3,7 @@
 // scripts/vendor-chart-schemas.ts, sources in SOURCES.md). An unknown key, a wrong type or a value outside an enum fails.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ChartContract, ciliumBootstrap, contractFor, loadContracts, type OpenPath, validateValues, valuedReleases } from '../src/chart-values.ts';
+import { type ChartContract, ciliumBootstrap, contractFor, inlineHelmValues, loadContracts, type OpenPath, validateValues, valuedReleases } from '../src/chart-values.ts';
 import { argoApps } from '../src/inventory.ts';
 
 /**
@@ -48,6 +48,11 @@ test('every chart release with our values (Applications, the README\'s cilium in
   assert.deepEqual(lacking, [], `no contract under deploy/upstream/charts (run scripts/vendor-chart-schemas.ts) for:\n${lacking.join('\n')}`);
 });
 
+test('Applications give their charts values only through value files (inline values would go unchecked)', () => {
+  for (const app of argoApps()) assert.deepEqual(inlineHelmValues(app.manifest.doc), [], `${app.manifest.file}: inline Helm values; use a values file under deploy/platform`);
+  assert.deepEqual(inlineHelmValues({ spec: { source: { chart: 'x', helm: { valuesObject: { a: 1 }, valueFiles: [] } } } }), ['helm.valuesObject']);
+});
+
 test('every contract is used by a release and records its upstream source', () => {
   const used = new Set(releases.map((release) => contractFor(release, contracts)));
   for (const contract of contracts) {
@@ -74,6 +79,10 @@ test('the README pins the Cilium chart its bootstrap values are checked against'
   assert.ok(cilium, 'deploy/README.md has no `cilium install`');
   assert.match(cilium.version, /^\d+\.\d+\.\d+$/, '`cilium install` needs --version <chart version>');
   assert.deepEqual(ciliumBootstrap('```sh\ncilium install --wait\n```\n')?.version, 'unpinned');
+  // --set overrides are held to the chart too.
+  const withSet = ciliumBootstrap('```sh\ncilium install --version 1.19.6 --set cni.exclusive=false --set socketLB.hostNamespaceOnlyy=true\n```\n');
+  assert.deepEqual(withSet?.values, { cni: { exclusive: false }, socketLB: { hostNamespaceOnlyy: true } });
+  assert.deepEqual(validateValues(withSet!.values, contractFor(withSet!, contracts)!, OPEN_PATHS), ["socketLB.hostNamespaceOnlyy: unknown key (not in the chart's values)"]);
 });
 
 const contract = (chart: string): ChartContract => {
