@@ -65,7 +65,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.checkout) {
     const { checkout } = results;
     out.push(
-      `The four demo services (startShop() of @lab/service-kit/testing, all pinned to the server CPU, OTLP to the sink), ${checkout.users} closed-loop users ` +
+      `The four demo services (startShop() of @lab/dev-kit/shop, all pinned to the server CPU, OTLP to the sink), ${checkout.users} closed-loop users ` +
         `each adding an item to a fresh cart and checking out, ${checkout.durationSec} s per round after a warm-up. "disabled" is OTEL_SDK_DISABLED=true ` +
         '(no spans or profiles; access log and /metrics stay), "traced" is the default with 100% sampling.',
     );

@@ -1,5 +1,5 @@
 // Starts the discarding sink in its own process (optionally answering only after a delay, on a port chosen ahead).
-import { createServer } from 'node:net';
+import { freePort } from '@lab/dev-kit/ports';
 import { type BenchChild, startChild } from './child.ts';
 
 const SINK_SCRIPT = new URL('./sink-main.ts', import.meta.url).pathname;
@@ -19,16 +19,4 @@ export async function startLateSink(cpu: number | undefined, delayMs: number): P
   const port = await freePort();
   const child = await startChild({ script: SINK_SCRIPT, cpu, args: ['--port', String(port), '--delay-ms', String(delayMs)], noWait: true });
   return { url: `http://127.0.0.1:${port}`, child };
-}
-
-/** A port nothing listens on (asked from the OS and released): connections to it are refused. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,8 +1,8 @@
 // Load test: what k6 measured (Prometheus remote-write output, `k6_*` series) next to what the services measured,
 // filtered by the run's testid, with each run marked as an annotation.
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { journeys } from '../../loadtest/src/journeys.ts';
-import { endpointThresholds } from '../../loadtest/k6/lib/thresholds.ts';
+import { journeys } from '@lab/loadtest';
+import { endpointThresholds } from '@lab/loadtest/k6/thresholds';
 import { k6RunAnnotation } from './annotations.ts';
 import { finish, labelVariable, newDashboard, withSections } from './board.ts';
 import { statPanel, timeseriesPanel } from './panels.ts';

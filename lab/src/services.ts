@@ -1,19 +1,11 @@
 // How the lab starts each demo service: its own start script (package.json), and the environment that points its
 // telemetry at the local receiver. On a cluster the same variables point at the OTel Collector and Pyroscope.
-import { existsSync, readFileSync } from 'node:fs';
+import { downstreamUrls, serviceDirectory, startCommand } from '@lab/dev-kit/shop';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ports, ServiceName } from './options.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Who calls whom: each service gets the URLs of its downstreams. */
-const DOWNSTREAMS: Record<ServiceName, ServiceName[]> = {
-  gateway: ['catalog', 'orders'],
-  catalog: [],
-  orders: ['catalog', 'payments'],
-  payments: [],
-};
 
 export interface ServiceLaunch {
   name: ServiceName;
@@ -32,24 +24,12 @@ export interface LaunchContext {
   otlpProtocol: string;
 }
 
-/** The `start` script of the service's package.json, run with this Node: `node --import ... src/main.ts`. */
-export function startCommand(serviceDir: string): { command: string; args: string[] } {
-  const manifest = JSON.parse(readFileSync(join(serviceDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  const words = (manifest.scripts?.['start'] ?? 'node src/main.ts').trim().split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`${serviceDir}/package.json: start script "${words.join(' ')}" does not run node`);
-  return { command: process.execPath, args: words.slice(1) };
-}
-
 export function serviceLaunch(name: ServiceName, context: LaunchContext): ServiceLaunch {
-  const cwd = join(REPO_ROOT, 'services', name);
-  if (!existsSync(join(cwd, 'package.json'))) throw new Error(`service ${name} not found at ${cwd}`);
+  const cwd = serviceDirectory(name, import.meta.url);
   const { ports } = context;
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key, value]) => value !== undefined && !/^(OTEL_|PYROSCOPE_|LAB_)/.test(key)),
   ) as Record<string, string>;
-  const downstreamUrls = Object.fromEntries(
-    DOWNSTREAMS[name].map((downstream) => [`${downstream.toUpperCase()}_URL`, `http://127.0.0.1:${ports[downstream]}`]),
-  );
   return {
     name,
     cwd,
@@ -61,7 +41,7 @@ export function serviceLaunch(name: ServiceName, context: LaunchContext): Servic
       ADMIN_PORT: String(ports[`${name}-admin`]),
       LAB_ADMIN_TOKEN: context.adminToken,
       DATA_DIR: join(context.dataDir, name),
-      ...downstreamUrls,
+      ...downstreamUrls(name, (downstream) => `http://127.0.0.1:${ports[downstream]}`),
       OTEL_SERVICE_NAME: name,
       OTEL_RESOURCE_ATTRIBUTES: `deployment.environment.name=lab,lab.run_id=${context.runId}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlp}`,

@@ -2,10 +2,10 @@
 // annotations and variables, the SLO rules and the Tempo correlations (dashboards/src/expressions.ts), and the
 // Argo Rollouts analysis queries under deploy/. Grafana variables, recorded series and analysis arguments are
 // replaced by what a lab run has, so the e2e test can ask whether each query returns data.
-import { type Expectation, allExpressions, concreteQuery } from '../../dashboards/src/expressions.ts';
-import { ruleManifests } from '../../dashboards/src/rules.ts';
-import { asArray, asObject, at, describe, loadDir } from '../../deploy/src/manifests.ts';
-import { DEPLOY_DIR } from '../../deploy/src/paths.ts';
+import { type Expectation, allExpressions, concreteQuery } from '@lab/dashboards/expressions';
+import { ruleManifests } from '@lab/dashboards/rules';
+import { asArray, asObject, at, describe, loadDir } from '@lab/deploy/manifests';
+import { DEPLOY_DIR } from '@lab/deploy/paths';
 import type { TimeRange } from '../src/correlation/types.ts';
 import type { PrometheusApi } from '../src/metrics/prometheus-api.ts';
 

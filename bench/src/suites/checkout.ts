@@ -3,11 +3,13 @@
 // (OTEL_SDK_DISABLED=true: no spans, no profiles; the access log and /metrics stay, as they are not optional). Each
 // virtual user loops: add an item to a fresh cart, check out with a fresh Idempotency-Key. Rounds alternate.
 import { performance } from 'node:perf_hooks';
-import { type Shop, startShop } from '@lab/service-kit/testing';
+import { type Shop, shopHarness } from '@lab/dev-kit/shop';
 import type { Placement } from '../app-process.ts';
 import { pinProcess } from '../child.ts';
 import { percentile } from '../stats.ts';
 import type { BenchSettings } from '../settings.ts';
+
+const { startShop } = shopHarness(import.meta.url);
 
 export const CHECKOUT_VARIANTS = ['disabled', 'traced'] as const;
 export type CheckoutVariant = (typeof CHECKOUT_VARIANTS)[number];

@@ -6,7 +6,8 @@ import type { BenchChild } from '../child.ts';
 import { runPaced } from '../paced.ts';
 import { rssMiB } from '../proc.ts';
 import type { BenchSettings } from '../settings.ts';
-import { freePort, type SinkProcess, startLateSink, startSink } from '../sink-process.ts';
+import { freePort } from '@lab/dev-kit/ports';
+import { type SinkProcess, startLateSink, startSink } from '../sink-process.ts';
 import { LAB, variantById } from '../variants.ts';
 
 const CONNECTIONS = 8;

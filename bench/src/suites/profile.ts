@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { helloUrl, type Placement, startApp } from '../app-process.ts';
-import { compareProfiles, type ProfileComparison, readSelfTime, type SelfTime } from '../cpu-profile.ts';
+import { compareProfiles, type ProfileComparison, readSelfTime, type SelfTime } from '@lab/dev-kit/cpu-profile';
 import { runLoad } from '../load.ts';
 import type { BenchSettings } from '../settings.ts';
 import { fromSources, LAB, UNINSTRUMENTED, variantById } from '../variants.ts';

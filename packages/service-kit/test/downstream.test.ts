@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, test } from 'node:test';
 import { DownstreamClient, HttpProblem } from '@lab/service-kit';
-import { unusedPort } from '@lab/service-kit/testing';
+import { freePort } from '@lab/dev-kit/ports';
 
 const servers: Server[] = [];
 after(() => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))));
@@ -99,7 +99,7 @@ test('a hanging service times out per attempt into a 503', async () => {
 });
 
 test('an unreachable service is a 503 with the connection error', async () => {
-  const client = new DownstreamClient({ name: 'gone', baseUrl: `http://127.0.0.1:${await unusedPort()}`, backoffMs: 1 });
+  const client = new DownstreamClient({ name: 'gone', baseUrl: `http://127.0.0.1:${await freePort()}`, backoffMs: 1 });
   const problem = await problemOf(client.request({ path: '/x' }));
   assert.equal(problem.status, 503);
   assert.match(problem.body.detail!, /gone is unavailable: ECONNREFUSED/);

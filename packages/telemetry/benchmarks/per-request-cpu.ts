@@ -1,6 +1,6 @@
 // Per-request CPU cost of @lab/telemetry on an express 5 hello endpoint, robust on a loaded machine: server CPU time
 // (user + system, from /proc/<pid>/stat) divided by the requests it answered, variants alternating round by round,
-// medians with min and max. Load: autocannon (bench/node_modules) from this process; spans go by OTLP/HTTP protobuf
+// medians with min and max. Load: autocannon (a dev dependency) from this process; spans go by OTLP/HTTP protobuf
 // to an in-process sink that discards them; the access log goes to /dev/null.
 //
 //   node packages/telemetry/benchmarks/per-request-cpu.ts [--rounds 5] [--seconds 4] [--connections 10]
@@ -13,11 +13,11 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,8 +33,6 @@ const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
 
-type Autocannon = (options: object) => Promise<{ requests: { total: number }; non2xx: number; errors: number }>;
-const autocannon = createRequire(new URL('../../../bench/package.json', import.meta.url))('autocannon') as Autocannon;
 
 const VARIANT_ENV: Record<string, Record<string, string>> = {
   plain: {},

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OtlpReceiver } from '@lab/receiver';
-import { freePort } from './helpers/ports.ts';
+import { freePort } from '@lab/dev-kit/ports';
 import { startService } from './helpers/service.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
 import { fullUrl, redactQuery } from '../src/http/semconv.ts';
 import { createPackedApp, packTelemetry } from './helpers/packed-app.ts';
-import { freePort } from './helpers/ports.ts';
+import { freePort } from '@lab/dev-kit/ports';
 import { jsonLines, type RunningService, startService } from './helpers/service.ts';
 
 const SERVER = 2;

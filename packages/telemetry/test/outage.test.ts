@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type OtlpBehavior, OtlpReceiver } from '@lab/receiver';
-import { freePort } from './helpers/ports.ts';
+import { freePort } from '@lab/dev-kit/ports';
 import { jsonLines, type RunningService, startService } from './helpers/service.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

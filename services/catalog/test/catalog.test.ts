@@ -1,7 +1,9 @@
 // Catalog over real HTTP, the service as a child process: listing, lookup, search ranking, reservations.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type JsonResponse, requestJson, type ServiceProcess, startServiceProcess } from '@lab/service-kit/testing';
+import { type JsonResponse, requestJson, type ServiceProcess, shopHarness } from '@lab/dev-kit/shop';
+
+const { startServiceProcess } = shopHarness(import.meta.url);
 
 let catalog: ServiceProcess;
 

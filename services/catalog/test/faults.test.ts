@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
-import { requestJson, scrapeSample, type ServiceProcess, startServiceProcess } from '@lab/service-kit/testing';
+import { requestJson, scrapeSample, type ServiceProcess, shopHarness } from '@lab/dev-kit/shop';
+
+const { startServiceProcess } = shopHarness(import.meta.url);
 
 const token = 'test-admin-token-0123456789';
 const route = 'GET /products/:id';
@@ -169,7 +171,7 @@ test('a "__proto__" key is refused, not read as "no faults"', async () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     });
     assert.equal(status, 400, JSON.stringify(body));
-    assert.ok(body.errors.some((error: { field: string }) => error.field.endsWith('__proto__') || /__proto__/.test(error.detail)), JSON.stringify(body));
+    assert.ok(body.errors.some((error: { field: string; detail: string }) => error.field.endsWith('__proto__') || /__proto__/.test(error.detail)), JSON.stringify(body));
   }
   assert.deepEqual((await admin('GET')).body.faults, { [route]: { latencyMs: 1 } });
   await admin('DELETE');

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { OtlpReceiver } from '@lab/receiver';
-import { requestJson, scrapeSample, type Shop, startShop } from '@lab/service-kit/testing';
+import { requestJson, scrapeSample, type Shop, shopHarness } from '@lab/dev-kit/shop';
+
+const { startShop } = shopHarness(import.meta.url);
 
 const card = { number: '4242424242424242', expiry: '12/30', cvc: '123' };
 let receiver: OtlpReceiver;

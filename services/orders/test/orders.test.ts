@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
-import { requestJson, scrapeSample, type ServiceProcess, startServiceProcess, unusedPort } from '@lab/service-kit/testing';
+import { freePort } from '@lab/dev-kit/ports';
+import { requestJson, scrapeSample, type ServiceProcess, shopHarness } from '@lab/dev-kit/shop';
+
+const { startServiceProcess } = shopHarness(import.meta.url);
 
 const card = { number: '4242424242424242', expiry: '12/30', cvc: '123' };
 let catalog: ServiceProcess;
@@ -118,7 +121,7 @@ test('validation errors name every nested field', async () => {
 });
 
 test('with payments down, checkout fails fast with a 503 naming payments, and readiness says why', async () => {
-  const closedPort = await unusedPort();
+  const closedPort = await freePort();
   const isolated = await startServiceProcess('orders', {
     env: { CATALOG_URL: catalog.url, PAYMENTS_URL: `http://127.0.0.1:${closedPort}` },
   });
@@ -141,7 +144,7 @@ test('with payments down, checkout fails fast with a 503 naming payments, and re
 
 test('an order left processing by a payments outage is expired by the reconciler once payments is back: stock released, span, log, metric', async () => {
   const receiver = await OtlpReceiver.start({ host: '127.0.0.1', port: 0 });
-  const paymentsPort = await unusedPort();
+  const paymentsPort = await freePort();
   try {
     const recovering = await startServiceProcess('orders', {
       otlpEndpoint: receiver.url,

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, test } from 'node:test';
-import { requestJson, type ServiceProcess, startServiceProcess } from '@lab/service-kit/testing';
+import { requestJson, type ServiceProcess, shopHarness } from '@lab/dev-kit/shop';
+
+const { startServiceProcess } = shopHarness(import.meta.url);
 
 const card = { number: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' };
 const fingerprintKey = 'test-card-fingerprint-key-0123456789abcdef';

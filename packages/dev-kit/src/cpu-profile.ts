@@ -1,7 +1,7 @@
-// Reads V8 .cpuprofile files (node --cpu-prof) into self time by function and by area, and compares two profiles per
-// unit of work: what one adds over the other. An area is a package or a source file of @lab/telemetry; time spent in
-// node internals or native code counts for the nearest caller outside them (a socket write by the OTLP exporter is
-// the exporter's), so areas say which code causes the work.
+// Reads V8 .cpuprofile files (node --cpu-prof) into self time by function and by area, inclusive time of the
+// functions of @lab/telemetry, and compares two profiles per unit of work: what one adds over the other. An area is a
+// package or a source file of @lab/telemetry; time spent in node internals or native code counts for the nearest
+// caller outside them (a socket write by the OTLP exporter is the exporter's), so areas say which code causes the work.
 import { readFileSync } from 'node:fs';
 
 interface CallFrame {
@@ -19,6 +19,8 @@ export interface SelfTime {
   busyMicros: number;
   byFunction: Map<string, number>;
   byArea: Map<string, number>;
+  /** Time with a @lab/telemetry function on the stack (itself or below), per function. */
+  telemetryInclusive: Map<string, number>;
 }
 
 export interface Hotspot {
@@ -38,17 +40,14 @@ export interface ProfileComparison {
 const IDLE = new Set(['(idle)', '(program)']);
 const NODE_INTERNALS = 'node internals';
 const NATIVE = '(native)';
+const TELEMETRY_SOURCE = 'packages/telemetry/src/';
 
-/** Self times of the samples taken after skipMs from the start of the profile (startup is not the work measured). */
+/**
+ * Self times of the samples taken after skipMs from the start of the profile (startup is not the work measured).
+ * A sample lasts until the next one: timeDeltas[i + 1].
+ */
 export function readSelfTime(path: string, skipMs = 0): SelfTime {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
-  const selfMicros = new Map<number, number>();
-  let elapsedMicros = 0;
-  for (const [i, nodeId] of profile.samples.entries()) {
-    elapsedMicros += profile.timeDeltas[i] ?? 0;
-    if (elapsedMicros >= skipMs * 1000) add(selfMicros, nodeId, profile.timeDeltas[i] ?? 0);
-  }
-  const result: SelfTime = { busyMicros: 0, byFunction: new Map(), byArea: new Map() };
   const parents = new Map<number, number>();
   const frames = new Map<number, CallFrame>();
   for (const node of profile.nodes) {
@@ -66,14 +65,25 @@ export function readSelfTime(path: string, skipMs = 0): SelfTime {
     owners.set(id, owner);
     return owner;
   };
-  for (const node of profile.nodes) {
-    const micros = selfMicros.get(node.id) ?? 0;
-    const { functionName, url, lineNumber } = node.callFrame;
-    if (micros === 0 || IDLE.has(functionName)) continue;
+
+  const result: SelfTime = { busyMicros: 0, byFunction: new Map(), byArea: new Map(), telemetryInclusive: new Map() };
+  let elapsedMicros = 0;
+  for (const [i, nodeId] of profile.samples.entries()) {
+    elapsedMicros += profile.timeDeltas[i] ?? 0;
+    const micros = profile.timeDeltas[i + 1] ?? 0;
+    const frame = frames.get(nodeId)!;
+    if (elapsedMicros < skipMs * 1000 || micros === 0 || IDLE.has(frame.functionName)) continue;
     result.busyMicros += micros;
-    const where = shortUrl(url);
-    add(result.byFunction, `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : '(native)'}`, micros);
-    add(result.byArea, ownerOf(node.id), micros);
+    add(result.byFunction, label(frame), micros);
+    add(result.byArea, ownerOf(nodeId), micros);
+    const seen = new Set<string>();
+    for (let id: number | undefined = nodeId; id !== undefined; id = parents.get(id)) {
+      const caller = frames.get(id)!;
+      if (!caller.url.includes(TELEMETRY_SOURCE)) continue;
+      const name = label(caller);
+      if (!seen.has(name)) add(result.telemetryInclusive, name, micros);
+      seen.add(name);
+    }
   }
   return result;
 }
@@ -101,6 +111,11 @@ function add<K>(map: Map<K, number>, key: K, micros: number): void {
   map.set(key, (map.get(key) ?? 0) + micros);
 }
 
+function label({ functionName, url, lineNumber }: CallFrame): string {
+  const where = shortUrl(url);
+  return `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : NATIVE}`;
+}
+
 /** node_modules/.pnpm/<pkg>@<v>/node_modules/<pkg>/x.js -> <pkg>/x.js; repository files relative to the root. */
 function shortUrl(url: string): string {
   const pnpm = /node_modules\/\.pnpm\/[^/]+\/node_modules\/(.+)$/.exec(url);
@@ -114,7 +129,7 @@ function areaOf(url: string, functionName: string): string {
   if (url.startsWith('node:')) return NODE_INTERNALS;
   const pnpm = /node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pnpm) return pnpm[1]!;
-  const telemetry = /packages\/telemetry\/src\/(.+)$/.exec(url);
+  const telemetry = new RegExp(`${TELEMETRY_SOURCE}(.+)$`).exec(url);
   if (telemetry) return `@lab/telemetry ${telemetry[1]}`;
   return shortUrl(url);
 }
