@@ -1,13 +1,14 @@
-// An OTLP/HTTP receiver (POST /v1/traces, /v1/logs; protobuf or JSON bodies, gzip or not) that decodes with the
+// An OTLP/HTTP receiver (POST /v1/traces, /v1/logs, /v1/metrics (./otlp-metrics.ts); protobuf or JSON bodies, gzip or not) that decodes with the
 // official OTLP protobuf schema: the protobufjs code generated from opentelemetry-proto and shipped by
 // @opentelemetry/otlp-transformer 0.214 (installed under the alias `otlp-proto-schema`; later transformer versions
 // only ship hand-written encoders). Received spans and log records are flattened into plain objects for the lab
 // and the tests. It can also play an outage: answer 500, answer late, or never answer.
-import { EventEmitter, once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { answer, LoopbackServer, readBody } from './loopback-server.ts';
+import { decodeOtlpMetrics, type ReceivedMetricPoint } from './otlp-metrics.ts';
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
 export type Attributes = Record<string, AttributeValue>;
@@ -56,7 +57,7 @@ export interface OtlpReceiverOptions {
   maxBodyBytes?: number;
 }
 
-type Signal = 'traces' | 'logs';
+type Signal = 'traces' | 'logs' | 'metrics';
 
 interface DecodableType {
   decode(data: Uint8Array): unknown;
@@ -76,9 +77,9 @@ interface Schema {
 // Plain shapes shared by the protobuf-decoded messages and OTLP/JSON (ids are bytes in one, hex in the other; 64-bit
 // integers are Long objects in one, strings or numbers in the other).
 type Long = { toString(): string };
-type Int64 = number | string | Long;
+export type Int64 = number | string | Long;
 type Id = Uint8Array | string;
-interface KeyValue {
+export interface KeyValue {
   key: string;
   value?: AnyValue;
 }
@@ -91,10 +92,10 @@ interface AnyValue {
   kvlistValue?: { values?: KeyValue[] };
   bytesValue?: Id;
 }
-interface Scoped {
+export interface Scoped {
   scope?: { name?: string; version?: string };
 }
-interface Resourced {
+export interface Resourced {
   resource?: { attributes?: KeyValue[] };
 }
 interface SpanMessage {
@@ -135,7 +136,7 @@ function hex(id: Id | null | undefined): string {
   return typeof id === 'string' ? id.toLowerCase() : Buffer.from(id).toString('hex');
 }
 
-function int64(value: Int64 | null | undefined): bigint {
+export function int64(value: Int64 | null | undefined): bigint {
   if (value === undefined || value === null) return 0n;
   return BigInt(typeof value === 'object' ? value.toString() : value);
 }
@@ -152,13 +153,13 @@ function anyValue(value: AnyValue | undefined): AttributeValue {
   return null;
 }
 
-function attributes(list: KeyValue[] | undefined): Attributes {
+export function attributes(list: KeyValue[] | undefined): Attributes {
   const result: Attributes = {};
   for (const { key, value } of list ?? []) result[key] = anyValue(value);
   return result;
 }
 
-function scopeOf(scoped: Scoped): { name: string; version: string } {
+export function scopeOf(scoped: Scoped): { name: string; version: string } {
   return { name: scoped.scope?.name ?? '', version: scoped.scope?.version ?? '' };
 }
 
@@ -230,45 +231,36 @@ export function decodeOtlp(signal: Signal, body: Buffer, contentType: string): R
   return flattenLogs(request as LogsRequest);
 }
 
-export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: [ReceivedLog[]] }> {
-  readonly #server: Server;
+export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: [ReceivedLog[]]; metrics: [ReceivedMetricPoint[]] }> {
+  readonly #server: LoopbackServer;
   readonly #options: OtlpReceiverOptions;
   readonly #spans: ReceivedSpan[] = [];
   readonly #logs: ReceivedLog[] = [];
-  readonly #sockets = new Set<Socket>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #metrics: ReceivedMetricPoint[] = [];
   #behavior: OtlpBehavior = 'ok';
   /** Export requests seen per signal, whatever the answer. */
-  readonly requests = { traces: 0, logs: 0 };
+  readonly requests = { traces: 0, logs: 0, metrics: 0 };
 
   private constructor(options: OtlpReceiverOptions) {
     super();
     this.#options = options;
-    this.#server = createServer((request, response) => {
-      this.#handle(request, response).catch((error: unknown) => answer(response, 400, error instanceof Error ? error.message : String(error)));
-    });
-    this.#server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
+    // A body that cannot be decoded is the client's fault: 400, as the OTel Collector answers.
+    this.#server = new LoopbackServer((request, response) => this.#handle(request, response), 400);
   }
 
   static async start(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver(options);
-    receiver.#server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-    await once(receiver.#server, 'listening');
+    await receiver.#server.listen(options.port, options.host);
     return receiver;
   }
 
   get port(): number {
-    const address = this.#server.address();
-    if (address === null || typeof address === 'string') throw new Error('OTLP receiver is not listening');
-    return address.port;
+    return this.#server.port;
   }
 
   /** The value for OTEL_EXPORTER_OTLP_ENDPOINT. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.#server.url;
   }
 
   setBehavior(behavior: OtlpBehavior): void {
@@ -297,16 +289,20 @@ export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: 
     return this.#waitFor('logs', () => this.#logs, predicate, timeoutMs);
   }
 
-  /** Stops listening and cuts every connection, hung ones included. */
-  async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    const closed = once(this.#server, 'close');
-    this.#server.close();
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
+  metrics(): ReceivedMetricPoint[] {
+    return [...this.#metrics];
   }
 
-  #waitFor<T>(event: 'spans' | 'logs', items: () => T[], predicate: (item: T) => boolean, timeoutMs: number): Promise<T> {
+  waitForMetric(predicate: (point: ReceivedMetricPoint) => boolean, timeoutMs: number): Promise<ReceivedMetricPoint> {
+    return this.#waitFor('metrics', () => this.#metrics, predicate, timeoutMs);
+  }
+
+  /** Stops listening and cuts every connection, hung ones included. */
+  close(): Promise<void> {
+    return this.#server.close();
+  }
+
+  #waitFor<T>(event: 'spans' | 'logs' | 'metrics', items: () => T[], predicate: (item: T) => boolean, timeoutMs: number): Promise<T> {
     const found = items().find(predicate);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -328,7 +324,8 @@ export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/ready') return answer(response, 200, 'ready');
-    const signal: Signal | undefined = path === '/v1/traces' ? 'traces' : path === '/v1/logs' ? 'logs' : undefined;
+    const signals: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
+    const signal: Signal | undefined = signals[path ?? ''];
     if (signal === undefined) return answer(response, 404, 'not found');
     if (request.method !== 'POST') return answer(response, 405, 'POST only');
     this.requests[signal]++;
@@ -338,45 +335,25 @@ export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: 
     const contentType = request.headers['content-type'] ?? 'application/x-protobuf';
     const maxBytes = this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     let body = await readBody(request, maxBytes);
+    if (body === undefined) throw new Error(`body larger than ${maxBytes} bytes`);
     if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body, { maxOutputLength: maxBytes });
     if (signal === 'traces') this.#store(this.#spans, 'spans', decodeOtlp('traces', body, contentType));
-    else this.#store(this.#logs, 'logs', decodeOtlp('logs', body, contentType));
+    else if (signal === 'logs') this.#store(this.#logs, 'logs', decodeOtlp('logs', body, contentType));
+    else this.#store(this.#metrics, 'metrics', decodeOtlpMetrics(body, contentType));
     const reply = () => {
       const json = contentType.includes('json');
       // An empty Export*ServiceResponse: zero bytes in protobuf, `{}` in JSON.
       response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
       response.end(json ? '{}' : undefined);
     };
-    if (behavior === 'slow') {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        reply();
-      }, this.#options.slowResponseMs ?? 10_000);
-      this.#timers.add(timer);
-    } else reply();
+    if (behavior === 'slow') this.#server.later(this.#options.slowResponseMs ?? 10_000, reply);
+    else reply();
   }
 
-  #store<T>(items: T[], event: 'spans' | 'logs', batch: T[]): void {
+  #store<T>(items: T[], event: 'spans' | 'logs' | 'metrics', batch: T[]): void {
     items.push(...batch);
     const excess = items.length - (this.#options.maxItems ?? DEFAULT_MAX_ITEMS);
     if (excess > 0) items.splice(0, excess);
     this.emit(event, batch as never);
   }
-}
-
-function answer(response: ServerResponse, status: number, message: string): void {
-  if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'text/plain' });
-  response.end(`${message}\n`);
-}
-
-async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new Error(`body larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

@@ -22,6 +22,7 @@ const BUNDLED = new Set([
   '@opentelemetry/otlp-exporter-base',
   '@opentelemetry/otlp-transformer',
   '@opentelemetry/resources',
+  '@opentelemetry/sdk-metrics',
   '@opentelemetry/sdk-trace',
   'pino',
   'prom-client',
@@ -38,6 +39,7 @@ const ENTRY_POINTS: Record<string, string> = {
   sqlite: 'sqlite',
   init: 'init',
   'metrics/shared-otel-api': 'metrics/shared-otel-api',
+  'metrics/otel-sdk': 'metrics/otel-sdk',
   'profiling/index': 'profiling/index',
 };
 

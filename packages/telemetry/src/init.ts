@@ -14,6 +14,7 @@ import { instrumentHttpServer, toError } from './http/server.ts';
 import { startLogExport } from './logging/log-export.ts';
 import { activeTraceFields, createLoggers } from './logging/logging.ts';
 import { type CoreMetrics, createMetrics } from './metrics/metrics.ts';
+import { registerMeterProvider } from './metrics/api-provider.ts';
 import { createMetricsHandler, interceptMetricsPath, startMetricsServer } from './metrics/endpoint.ts';
 import { setTraceFields } from './logging/pino-hook.ts';
 import { loadProfiling } from './profiling/loader.ts';
@@ -97,9 +98,24 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   const tracing = startTracing(config, resourceAttributes, metrics, reporter);
   const tracer = trace.getTracer(TRACER_NAME, PACKAGE_VERSION);
 
+  const apiMetrics = registerMeterProvider({
+    config: config.metrics,
+    resourceAttributes,
+    registry: metrics.registry,
+    scope: { name: TRACER_NAME, version: PACKAGE_VERSION },
+    onExportFailure(error) {
+      metrics.exportFailures.inc({ signal: 'metrics' });
+      reporter.report('metrics export', error);
+    },
+    onCollision: (name) =>
+      logger.warn({ metric: name }, `OpenTelemetry API metric ${name} left off /metrics: a built-in metric has that name`),
+  });
+  metrics.apiText = (openMetrics, taken) => apiMetrics.loaded()?.prometheusText(openMetrics, taken) ?? Promise.resolve('');
+  if (config.metrics.exporters.otlp) apiMetrics.load();
+  const servePrometheus = config.metrics.exporters.prometheus;
   const metricsHandler = createMetricsHandler(metrics, logger);
   const ignoredServers = new WeakSet<Server>();
-  if (config.metrics.port !== undefined) {
+  if (servePrometheus && config.metrics.port !== undefined) {
     ignoredServers.add(
       startMetricsServer(metricsHandler, { port: config.metrics.port, host: config.metrics.host, path: config.metrics.path, logger }),
     );
@@ -114,7 +130,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     onFirstRequest(httpServer) {
       servers.add(httpServer);
       hookExpressErrors(httpServer);
-      if (config.metrics.port === undefined) interceptMetricsPath(httpServer, config.metrics.path, metricsHandler);
+      if (servePrometheus && config.metrics.port === undefined) interceptMetricsPath(httpServer, config.metrics.path, metricsHandler);
     },
     logRequestError: (error, request) => logger.error({ err: error, method: request.method }, 'request failed'),
     onError: onInstrumentationError,
@@ -136,6 +152,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   shutdown.onShutdown((deadlineMs) => servers.drainAll(deadlineMs));
   if (tracing) shutdown.addFlusher((remainingMs) => tracing.shutdown(remainingMs));
   if (logExport) shutdown.addFlusher((remainingMs) => logExport.shutdown(remainingMs));
+  shutdown.addFlusher(async (remainingMs) => apiMetrics.loaded()?.shutdown(remainingMs));
   if (config.profiling) {
     const profiling = loadProfiling({ ...config.profiling, tags: profileTags(resourceAttributes) }, metrics.registry, logger);
     profiling.then((hooks) => {

@@ -15,6 +15,7 @@ import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
 import { fullUrl, redactQuery } from '../src/http/semconv.ts';
 import { createPackedApp, packTelemetry } from './helpers/packed-app.ts';
 import { freePort } from '@lab/dev-kit/ports';
+import { promtoolCheckMetrics } from './helpers/prometheus.ts';
 import { jsonLines, type RunningService, startService } from './helpers/service.ts';
 
 const SERVER = 2;
@@ -223,4 +224,59 @@ test('url.full redaction: userinfo credentials and the sensitive query keys, not
   assert.equal(fullUrl(new URL('https://user:secret@example.com:8443/a/b?sig=1&sigma=2&X-Goog-Signature=3&q=x')), 'https://REDACTED:REDACTED@example.com:8443/a/b?sig=REDACTED&sigma=2&X-Goog-Signature=REDACTED&q=x');
   assert.equal(fullUrl(new URL('http://example.com/path')), 'http://example.com/path');
   assert.equal(redactQuery('Signature&AWSAccessKeyId=&a=Signature'), 'Signature&AWSAccessKeyId=REDACTED&a=Signature');
+});
+
+test('OpenTelemetry API metrics: on /metrics with Prometheus names (units, _total, scope labels), promtool-clean, a name clash warned once', async (t) => {
+  const service = await start('express5');
+  t.after(() => service.stop('SIGKILL'));
+  for (let i = 0; i < 2; i++) assert.equal((await answer(`${service.url}/record`)).body, 'recorded');
+  for (const accept of ['text/plain', 'application/openmetrics-text; version=1.0.0']) {
+    const { body, type } = await answer(`${service.url}/metrics`, { accept });
+    // promtool parses the classic format only (OpenMetrics exemplars are a syntax error to it).
+    if (!type?.includes('openmetrics')) {
+      const check = promtoolCheckMetrics(body);
+      assert.equal(check.status, 0, `promtool check metrics:\n${check.output}`);
+    }
+    const scope = 'otel_scope_name="shop",otel_scope_version="2.0.0"';
+    assert.match(body, new RegExp(`^shop_orders_total\\{payment_method="card",${scope}\\} 4$`, 'm'));
+    assert.match(body, new RegExp(`^shop_payload_bytes_total\\{${scope}\\} 1024$`, 'm'));
+    assert.match(body, new RegExp(`^shop_checkout_duration_seconds_bucket\\{${scope},le="5"\\} 2$`, 'm'));
+    assert.match(body, new RegExp(`^shop_checkout_duration_seconds_count\\{${scope}\\} 2$`, 'm'));
+    assert.match(body, new RegExp(`^shop_queue_depth\\{${scope}\\} 6$`, 'm'));
+    assert.match(body, new RegExp(`^shop_cache_hit_ratio\\{${scope}\\} 0.75$`, 'm'));
+    assert.match(body, type?.includes('openmetrics') ? /^# TYPE shop_orders counter$/m : /^# TYPE shop_orders_total counter$/m);
+    assert.equal(body.match(/^# TYPE http_server_request_duration_seconds histogram$/gm)?.length, 1, 'the clashing API metric is not written');
+    if (type?.includes('openmetrics')) assert.match(body, /# EOF\n$/);
+  }
+  await service.waitForLine((line) => line.includes('"metric":"http_server_request_duration_seconds"'), 5000);
+  await answer(`${service.url}/metrics`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const warnings = jsonLines(service.lines).filter((line) => line.level === 'warn' && line.metric === 'http_server_request_duration_seconds');
+  assert.equal(warnings.length, 1, 'one warning for the clash, however many scrapes');
+});
+
+test('OTEL_METRICS_EXPORTER=prometheus,otlp pushes every metric as OTLP (API metrics and the RED histograms); none leaves /metrics to the app', async (t) => {
+  const service = await start('express5', { env: { OTEL_METRICS_EXPORTER: 'prometheus,otlp', OTEL_METRIC_EXPORT_INTERVAL: '300' } });
+  t.after(() => service.stop('SIGKILL'));
+  await answer(`${service.url}/record`);
+  await answer(`${service.url}/items/3`);
+  const orders = await receiver.waitForMetric((point) => point.name === 'shop.orders' && point.resource['service.name'] === 'otel-express5', 10_000);
+  assert.deepEqual([orders.type, orders.isMonotonic, orders.temporality, orders.value, orders.unit], ['sum', true, 2, 2, '{order}']);
+  assert.deepEqual(orders.scope, { name: 'shop', version: '2.0.0' });
+  const red = await receiver.waitForMetric(
+    (point) => point.name === 'http.server.request.duration' && point.attributes['http.route'] === '/items/:id' && point.resource['service.name'] === 'otel-express5',
+    10_000,
+  );
+  assert.equal(red.type, 'histogram');
+  assert.equal(red.unit, 's');
+  assert.equal(red.count, 1);
+  assert.equal(red.attributes['http.response.status_code'], 200);
+  assert.equal(red.attributes['url.scheme'], 'http');
+  assert.deepEqual(red.explicitBounds?.slice(0, 3), [0.005, 0.01, 0.025]);
+  assert.equal(red.bucketCounts?.reduce((sum, count) => sum + count, 0), 1);
+  assert.equal((await answer(`${service.url}/metrics`)).status, 200, 'prometheus still served');
+
+  const off = await start('express5', { env: { OTEL_METRICS_EXPORTER: 'none' } });
+  t.after(() => off.stop('SIGKILL'));
+  assert.equal((await answer(`${off.url}/metrics`)).status, 404, "the app's own 404: nothing intercepts /metrics");
 });

@@ -60,6 +60,12 @@ export interface TelemetryConfig {
     extraRedactPaths: string[];
   };
   metrics: {
+    /** OTEL_METRICS_EXPORTER: `prometheus` serves the metrics page, `otlp` also pushes every metric. */
+    exporters: { prometheus: boolean; otlp: boolean };
+    otlp: OtlpTarget;
+    /** OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT: the OTLP push period and the timeout of one push. */
+    exportIntervalMs: number;
+    exportTimeoutMs: number;
     path: string;
     /** When set, /metrics is served on its own server instead of on the application's servers. */
     port: number | undefined;
@@ -209,11 +215,23 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function signalPath(signal: 'traces' | 'logs'): string {
+function signalPath(signal: OtlpSignal): string {
   return `v1/${signal}`;
 }
 
-function readOtlpTarget(reader: EnvReader, signal: 'traces' | 'logs', overrides: Partial<OtlpTarget>): OtlpTarget {
+type OtlpSignal = 'traces' | 'logs' | 'metrics';
+
+/** OTEL_METRICS_EXPORTER: a comma-separated list of prometheus, otlp, none (the spec's values; default prometheus). */
+function readMetricsExporters(reader: EnvReader): TelemetryConfig['metrics']['exporters'] {
+  const names = reader.list('OTEL_METRICS_EXPORTER')?.map((name) => name.toLowerCase()) ?? ['prometheus'];
+  const accepted = ['prometheus', 'otlp', 'none'];
+  for (const name of names) {
+    if (!accepted.includes(name)) reader.warn('OTEL_METRICS_EXPORTER', name, `a comma-separated list of ${accepted.join(', ')}`, '(entry ignored)');
+  }
+  return { prometheus: names.includes('prometheus'), otlp: names.includes('otlp') };
+}
+
+function readOtlpTarget(reader: EnvReader, signal: OtlpSignal, overrides: Partial<OtlpTarget>): OtlpTarget {
   const upper = signal.toUpperCase();
   const protocol =
     overrides.protocol ??
@@ -342,6 +360,10 @@ export function loadConfig(options: TelemetryOptions = {}, env: Env = process.en
       extraRedactPaths: options.logging?.redact ?? [],
     },
     metrics: {
+      exporters: readMetricsExporters(reader),
+      otlp: readOtlpTarget(reader, 'metrics', {}),
+      exportIntervalMs: reader.integer('OTEL_METRIC_EXPORT_INTERVAL', 60_000, 1),
+      exportTimeoutMs: reader.integer('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, 1),
       path: options.metrics?.path ?? reader.raw('LAB_TELEMETRY_METRICS_PATH') ?? '/metrics',
       port: metricsPort,
       host: reader.raw('OTEL_EXPORTER_PROMETHEUS_HOST') ?? '0.0.0.0',

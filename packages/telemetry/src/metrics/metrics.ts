@@ -24,8 +24,10 @@ export interface CoreMetrics {
   spansExported: Counter;
   spansDropped: Counter<'reason'>;
   exportFailures: Counter<'signal'>;
-  /** Renders the registry in the format the Accept header asks for. */
+  /** Renders the registry, and the OpenTelemetry API's metrics after it, in the format the Accept header asks for. */
   render(accept: string | undefined): Promise<{ contentType: string; body: string }>;
+  /** The API metrics' text (set once the metrics SDK is loaded), given the family names already on the page. */
+  apiText: ((openMetrics: boolean, taken: ReadonlySet<string>) => Promise<string>) | undefined;
 }
 
 export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
@@ -68,13 +70,13 @@ export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
   for (const reason of ['queue_full', 'export_failed']) spansDropped.inc({ reason }, 0);
   const exportFailures = new Counter({
     name: 'lab_telemetry_export_failures_total',
-    help: 'Failed export attempts, by signal (traces, logs, profiles).',
+    help: 'Failed export attempts, by signal (traces, logs, metrics, profiles).',
     labelNames: ['signal'],
     registers: [registry],
   });
-  for (const signal of ['traces', 'logs', 'profiles']) exportFailures.inc({ signal }, 0);
+  for (const signal of ['traces', 'logs', 'metrics', 'profiles']) exportFailures.inc({ signal }, 0);
 
-  return {
+  const core: CoreMetrics = {
     registry,
     helpers,
     httpServerDuration: guardedHistogram('http_server_request_duration_seconds', 'Duration of HTTP server requests.', [
@@ -103,15 +105,18 @@ export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
     }),
     spansDropped,
     exportFailures,
-    render: createRenderer(registry),
+    render: (accept) => render(accept),
+    apiText: undefined,
   };
+  const render = createRenderer(registry, () => core.apiText);
+  return core;
 }
 
 /**
  * prom-client picks the format from the registry's content type, and rendering OpenMetrics strips `_total` from
  * counter names in place. Renders are therefore serialized, and counter names restored before a classic render.
  */
-function createRenderer(registry: Registry): CoreMetrics['render'] {
+function createRenderer(registry: Registry, apiText: () => CoreMetrics['apiText']): CoreMetrics['render'] {
   const counterNames = new Map<object, string>();
   let queue: Promise<unknown> = Promise.resolve();
   return (accept) => {
@@ -124,7 +129,12 @@ function createRenderer(registry: Registry): CoreMetrics['render'] {
       }
       const contentType = openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
       (registry as unknown as Registry<RegistryContentType>).setContentType(contentType);
-      return { contentType, body: await registry.metrics() };
+      const body = await registry.metrics();
+      const api = apiText();
+      if (api === undefined) return { contentType, body };
+      const text = await api(openMetrics, new Set(counterNames.values()));
+      // OpenMetrics ends with `# EOF`: the API metrics go before it.
+      return { contentType, body: openMetrics ? body.replace(/# EOF\n?$/, `${text}# EOF\n`) : `${body}${text}` };
     };
     const result = queue.then(render, render);
     queue = result.catch(() => undefined);

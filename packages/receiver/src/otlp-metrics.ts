@@ -1,0 +1,116 @@
+// OTLP metrics (POST /v1/metrics) decoded with the official schema, like traces and logs in ./otlp.ts:
+// ExportMetricsServiceRequest of opentelemetry-proto (opentelemetry/proto/collector/metrics/v1/metrics_service.proto,
+// as generated in @opentelemetry/otlp-transformer 0.214 `build/src/generated/root.js`). Each data point becomes one
+// flat object: sums, gauges and explicit-bucket histograms (exponential histograms and summaries are kept by type
+// and name only).
+import { createRequire } from 'node:module';
+import { type Attributes, attributes, type Int64, int64, type KeyValue, type Resourced, type Scoped, scopeOf } from './otlp.ts';
+
+export interface ReceivedMetricPoint {
+  name: string;
+  unit: string;
+  description: string;
+  type: 'sum' | 'gauge' | 'histogram' | 'exponentialHistogram' | 'summary';
+  /** Sums only. */
+  isMonotonic?: boolean;
+  /** 1 delta, 2 cumulative (sums and histograms). */
+  temporality?: number;
+  attributes: Attributes;
+  /** Sums and gauges. */
+  value?: number;
+  /** Histograms. */
+  count?: number;
+  sum?: number;
+  bucketCounts?: number[];
+  explicitBounds?: number[];
+  timeUnixNano: bigint;
+  resource: Attributes;
+  scope: { name: string; version: string };
+}
+
+interface NumberPoint {
+  attributes?: KeyValue[];
+  timeUnixNano?: Int64;
+  asDouble?: number;
+  asInt?: Int64;
+}
+interface HistogramPoint {
+  attributes?: KeyValue[];
+  timeUnixNano?: Int64;
+  count?: Int64;
+  sum?: number;
+  bucketCounts?: Int64[];
+  explicitBounds?: number[];
+}
+interface MetricMessage {
+  name?: string;
+  unit?: string;
+  description?: string;
+  sum?: { dataPoints?: NumberPoint[]; aggregationTemporality?: number; isMonotonic?: boolean };
+  gauge?: { dataPoints?: NumberPoint[] };
+  histogram?: { dataPoints?: HistogramPoint[]; aggregationTemporality?: number };
+  exponentialHistogram?: { dataPoints?: Array<{ attributes?: KeyValue[]; timeUnixNano?: Int64 }>; aggregationTemporality?: number };
+  summary?: { dataPoints?: Array<{ attributes?: KeyValue[]; timeUnixNano?: Int64 }> };
+}
+export interface MetricsRequest {
+  resourceMetrics?: Array<Resourced & { scopeMetrics?: Array<Scoped & { metrics?: MetricMessage[] }> }>;
+}
+
+interface DecodableType {
+  decode(data: Uint8Array): unknown;
+}
+const ExportMetricsServiceRequest = (
+  createRequire(import.meta.url)('otlp-proto-schema/build/src/generated/root.js') as {
+    opentelemetry: { proto: { collector: { metrics: { v1: { ExportMetricsServiceRequest: DecodableType } } } } };
+  }
+).opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+
+function numberValue(point: NumberPoint): number {
+  if (point.asDouble !== undefined && point.asDouble !== null) return point.asDouble;
+  return Number(int64(point.asInt));
+}
+
+export function flattenMetrics(request: MetricsRequest): ReceivedMetricPoint[] {
+  const points: ReceivedMetricPoint[] = [];
+  for (const resourceMetrics of request.resourceMetrics ?? []) {
+    const resource = attributes(resourceMetrics.resource?.attributes);
+    for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
+      const scope = scopeOf(scopeMetrics);
+      for (const metric of scopeMetrics.metrics ?? []) {
+        const base = { name: metric.name ?? '', unit: metric.unit ?? '', description: metric.description ?? '', resource, scope };
+        const common = (point: { attributes?: KeyValue[]; timeUnixNano?: Int64 }) => ({ attributes: attributes(point.attributes), timeUnixNano: int64(point.timeUnixNano) });
+        if (metric.sum) {
+          const { aggregationTemporality, isMonotonic } = metric.sum;
+          for (const point of metric.sum.dataPoints ?? [])
+            points.push({ ...base, ...common(point), type: 'sum', isMonotonic: isMonotonic ?? false, temporality: aggregationTemporality ?? 0, value: numberValue(point) });
+        } else if (metric.gauge) {
+          for (const point of metric.gauge.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'gauge', value: numberValue(point) });
+        } else if (metric.histogram) {
+          for (const point of metric.histogram.dataPoints ?? []) {
+            points.push({
+              ...base,
+              ...common(point),
+              type: 'histogram',
+              temporality: metric.histogram.aggregationTemporality ?? 0,
+              count: Number(int64(point.count)),
+              sum: point.sum ?? 0,
+              bucketCounts: (point.bucketCounts ?? []).map((count) => Number(int64(count))),
+              explicitBounds: point.explicitBounds ?? [],
+            });
+          }
+        } else if (metric.exponentialHistogram) {
+          for (const point of metric.exponentialHistogram.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'exponentialHistogram' });
+        } else if (metric.summary) {
+          for (const point of metric.summary.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'summary' });
+        }
+      }
+    }
+  }
+  return points;
+}
+
+/** Decodes an OTLP metrics export request body (already decompressed), protobuf or JSON. */
+export function decodeOtlpMetrics(body: Buffer, contentType: string): ReceivedMetricPoint[] {
+  const request = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : ExportMetricsServiceRequest.decode(body);
+  return flattenMetrics(request as MetricsRequest);
+}
