@@ -161,18 +161,17 @@ export function templatePaths(paths: Record<string, PathRule>, templates: string
   const aliases = templates.flatMap((text) => [...text.matchAll(ALIAS)].map((match) => joinPath([match[1]!])));
   for (const alias of aliases) for (const [path, rule] of Object.entries(paths)) result[`${alias}.${path}`] = rule;
   const underLeaf = (path: string) => ancestors(path).some((ancestor) => result[ancestor] !== undefined);
-  for (const text of templates) {
-    for (const pattern of RENDERED) {
-      for (const match of text.matchAll(pattern)) {
-        const path = matchedPath(match);
-        if (!underLeaf(path) && (result[path] === undefined || result[path] === 'any')) result[path] = 'open';
-      }
-    }
-    const digs = [...text.matchAll(DIG)].map((match) => joinPath([...match[2]!.split('.').slice(1), ...[...match[1]!.matchAll(/"([^"]+)"/g)].map((key) => key[1]!)]));
-    for (const path of [...[...text.matchAll(READ)].map(matchedPath), ...digs]) {
-      const known = path in result || Object.keys(result).some((other) => other.startsWith(`${path}.`));
-      if (!known && !underLeaf(path) && !aliases.includes(path)) result[path] = 'any';
-    }
+  for (const match of templates.flatMap((text) => RENDERED.flatMap((pattern) => [...text.matchAll(pattern)]))) {
+    const path = matchedPath(match);
+    if (!underLeaf(path) && (result[path] === undefined || result[path] === 'any')) result[path] = 'open';
+  }
+  const digs = templates.flatMap((text) => [...text.matchAll(DIG)]).map((match) => joinPath([...match[2]!.split('.').slice(1), ...[...match[1]!.matchAll(/"([^"]+)"/g)].map((key) => key[1]!)]));
+  const reads = new Set([...templates.flatMap((text) => [...text.matchAll(READ)].map(matchedPath)), ...digs]);
+  // A path read whole (`if .Values.a`) and deeper (`.Values.a.b`) is a map: only its deepest reads are leaves.
+  const hasBelow = (path: string, paths: Iterable<string>) => [...paths].some((other) => other.startsWith(`${path}.`));
+  for (const path of reads) {
+    if (path in result || hasBelow(path, Object.keys(result)) || hasBelow(path, reads) || underLeaf(path) || aliases.includes(path)) continue;
+    result[path] = 'any';
   }
   return result;
 }

@@ -3,7 +3,18 @@
 // scripts/vendor-chart-schemas.ts, sources in SOURCES.md). An unknown key, a wrong type or a value outside an enum fails.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ChartContract, ciliumBootstrap, contractFor, inlineHelmValues, loadContracts, type OpenPath, validateValues, valuedReleases } from '../src/chart-values.ts';
+import {
+  type ChartContract,
+  ciliumBootstrap,
+  contractFor,
+  contractPaths,
+  inlineHelmValues,
+  loadContracts,
+  type OpenPath,
+  templatePaths,
+  validateValues,
+  valuedReleases,
+} from '../src/chart-values.ts';
 import { argoApps } from '../src/inventory.ts';
 
 /**
@@ -106,4 +117,32 @@ test('an invented key, a map for a single value and a value outside an enum fail
   assert.equal(contractFor({ chart: 'tempo', version: '0.0.1' }, contracts), undefined);
   // A dotted key is one key, not a path.
   assert.deepEqual(validateValues({ 'grafana.ini': { server: { root_url: 'x' } }, grafana: { ini: {} } }, contract('grafana')), ['grafana: unknown key (not in the chart\'s values)']);
+});
+
+test('contracts derive from defaults, schema and templates as documented (synthetic chart)', () => {
+  const defaults = { image: { tag: '' }, podAnnotations: {}, config: { a: 1 }, extra: null, list: [], 'grafana.ini': { server: {} } };
+  const schema = { type: 'object', properties: { mode: { type: 'string', enum: ['a', 'b'] }, image: { type: 'object', properties: { tag: { type: 'string' } } }, loose: { type: 'object' } } };
+  const templates = [
+    '{{- toYaml .Values.config | nindent 4 }}',
+    'checksum: {{ sha256sum (toYaml .Values.image) }}',
+    '{{- if .Values.fullnameOverride }}{{ dig "s3" "bucket" "" .Values.storage }}',
+    '{{- $_ := mustMergeOverwrite $.Values (index $.Values "legacy") }}',
+  ];
+  const paths = templatePaths(contractPaths(defaults, schema), templates);
+  assert.deepEqual(paths, {
+    mode: { type: ['string'], enum: ['a', 'b'] },
+    'image.tag': { type: ['string'] },
+    loose: 'open',
+    podAnnotations: 'open',
+    config: 'open',
+    'config.a': 'scalar',
+    extra: 'any',
+    list: 'list',
+    'grafana\\.ini.server': 'open',
+    fullnameOverride: 'any',
+    'storage.s3.bucket': 'any',
+    ...Object.fromEntries(
+      Object.entries(contractPaths(defaults, schema)).map(([path, rule]) => [`legacy.${path}`, rule]),
+    ),
+  });
 });
