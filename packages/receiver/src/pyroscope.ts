@@ -1,13 +1,13 @@
 // A Pyroscope ingest endpoint (POST /ingest) that decodes what clients really send — raw or multipart pprof,
 // gzipped or not — into plain objects: the lab's local profile backend and the tests' witness. It can also play an
 // outage (answer 500, or never answer) so clients' failure handling can be tested against real HTTP.
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
+import { answer, LoopbackServer, readBody } from './loopback-server.ts';
 
 export interface PyroscopeSample {
   /** One value per sample type, in the order of `sampleTypes`. */
@@ -58,11 +58,9 @@ const DEFAULT_MAX_PROFILES = 1000;
 const DEFAULT_MAX_BODY_BYTES = 32 << 20;
 
 export class PyroscopeReceiver extends EventEmitter<{ profile: [ReceivedProfile] }> {
-  readonly #server: Server;
+  readonly #server: LoopbackServer;
   readonly #options: PyroscopeReceiverOptions;
   readonly #profiles: ReceivedProfile[] = [];
-  readonly #sockets = new Set<Socket>();
-  readonly #timers = new Set<NodeJS.Timeout>();
   #behavior: IngestBehavior = 'ok';
   #received = 0;
   /** Ingest requests seen, whatever the answer. */
@@ -71,32 +69,23 @@ export class PyroscopeReceiver extends EventEmitter<{ profile: [ReceivedProfile]
   private constructor(options: PyroscopeReceiverOptions) {
     super();
     this.#options = options;
-    this.#server = createServer((request, response) => {
-      this.#handle(request, response).catch((error: unknown) => answer(response, 500, describe(error)));
-    });
-    this.#server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
+    this.#server = new LoopbackServer((request, response) => this.#handle(request, response), 500);
   }
 
   static async start(options: PyroscopeReceiverOptions = {}): Promise<PyroscopeReceiver> {
     const receiver = new PyroscopeReceiver(options);
     if (options.rawDir !== undefined) await mkdir(options.rawDir, { recursive: true });
-    receiver.#server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-    await once(receiver.#server, 'listening');
+    await receiver.#server.listen(options.port, options.host);
     return receiver;
   }
 
   get port(): number {
-    const address = this.#server.address();
-    if (address === null || typeof address === 'string') throw new Error('Pyroscope receiver is not listening');
-    return address.port;
+    return this.#server.port;
   }
 
   /** The value for PYROSCOPE_SERVER_ADDRESS. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.#server.url;
   }
 
   setBehavior(behavior: IngestBehavior): void {
@@ -127,12 +116,8 @@ export class PyroscopeReceiver extends EventEmitter<{ profile: [ReceivedProfile]
   }
 
   /** Stops listening and cuts every connection, hung ones included. */
-  async close(): Promise<void> {
-    const closed = once(this.#server, 'close');
-    this.#server.close();
-    for (const timer of this.#timers) clearTimeout(timer);
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
+  close(): Promise<void> {
+    return this.#server.close();
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -156,11 +141,7 @@ export class PyroscopeReceiver extends EventEmitter<{ profile: [ReceivedProfile]
     }
     await this.#store(profile, pprof);
     if (behavior !== 'slow') return answer(response, 200, '');
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      answer(response, 200, '');
-    }, this.#options.slowResponseMs ?? 10_000);
-    this.#timers.add(timer);
+    this.#server.later(this.#options.slowResponseMs ?? 10_000, () => answer(response, 200, ''));
   }
 
   async #store(profile: ReceivedProfile, pprof: Uint8Array): Promise<void> {
@@ -271,24 +252,8 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function answer(response: ServerResponse, status: number, text: string): void {
-  if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'text/plain' }).end(text);
 }
 
 function describe(error: unknown): string {
