@@ -1,6 +1,6 @@
 // `pnpm lab` flags. Every default is what a first run on a laptop needs; tests and CI move ports and the runs folder.
 import { parseArgs } from 'node:util';
-import { parseDuration } from '@lab/loadtest';
+import { parseDuration } from '@lab/dev-kit/duration';
 
 export const SERVICE_NAMES = ['gateway', 'catalog', 'orders', 'payments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -3,6 +3,7 @@
 // (flow.ts). Prints each link it resolved, or the first one that broke, and the shares; exits 1 on a break or a share
 // below its target (2 on bad usage). Endpoints come from flags or env (see USAGE).
 import { parseArgs } from 'node:util';
+import { parseDuration as parseMilliseconds } from '@lab/dev-kit/duration';
 import { BACKEND_NAMES, type BackendName, type ClusterConfig, clusterBackends, DEFAULT_PROFILE_TYPE, displayUrl, endpointFromEnv } from './correlation/cluster.ts';
 import { flowLines, flowStats } from './correlation/flow.ts';
 import type { CorrelationBackends, LinkName, LinkResult } from './correlation/types.ts';
@@ -36,11 +37,13 @@ Options:
 
 class UsageError extends Error {}
 
+/** A duration flag in seconds. */
 export function parseDuration(text: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!match) throw new UsageError(`${flag}: "${text}" is not a duration like 90s, 15m or 1h`);
-  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * factor;
+  try {
+    return parseMilliseconds(text, flag) / 1000;
+  } catch {
+    throw new UsageError(`${flag}: "${text}" is not a duration like 90s, 15m or 1h`);
+  }
 }
 
 interface Options {

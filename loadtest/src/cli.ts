@@ -5,8 +5,8 @@
 // Exit codes: 0 passed, 1 a threshold or dry-run step failed, 2 bad usage.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '@lab/dev-kit/duration';
 import { planJourneys, runEachOnce } from './dry-run.ts';
-import { parseDuration } from './duration.ts';
 import { journeys } from './journeys.ts';
 import { startLoad } from './runner.ts';
 

@@ -10,4 +10,3 @@ export {
   type LoadRun,
   startLoad,
 } from './runner.ts';
-export { parseDuration } from './duration.ts';
