@@ -12,5 +12,8 @@ export function packageModulePath(pathFromSrc: string): string {
   return fileURLToPath(new URL(`./${pathFromSrc}${MODULE_EXTENSION}`, import.meta.url));
 }
 
-/** This package's version (package.json sits next to src/ and dist/ alike): resource and instrumentation scope. */
-export const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** This package's manifest (package.json sits next to src/ and dist/ alike): version and supported Node range. */
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; engines: { node: string } };
+/** The package version: resource (telemetry.distro.version) and instrumentation scope. */
+export const PACKAGE_VERSION = manifest.version;
+export const NODE_ENGINES = manifest.engines.node;

@@ -4,8 +4,9 @@
 // deadline end their spans; stable HTTP semantic conventions with the spec's redaction; resource and scope
 // identity. The same app without telemetry is the reference for responses and exit codes.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -279,4 +280,31 @@ test('OTEL_METRICS_EXPORTER=prometheus,otlp pushes every metric as OTLP (API met
   const off = await start('express5', { env: { OTEL_METRICS_EXPORTER: 'none' } });
   t.after(() => off.stop('SIGKILL'));
   assert.equal((await answer(`${off.url}/metrics`)).status, 404, "the app's own 404: nothing intercepts /metrics");
+});
+
+/** A Node.js older than the package's engines on this machine (Debian's system node), if any. */
+function olderNode(): string | undefined {
+  const candidates = spawnSync('which', ['-a', 'node'], { encoding: 'utf8' }).stdout.split('\n').concat('/usr/bin/node');
+  return candidates.find((path) => path !== '' && existsSync(path) && Number(spawnSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22);
+}
+
+test('an unsupported Node.js: one line naming the required version, and the app runs without telemetry', async (t) => {
+  const old = olderNode();
+  if (old === undefined) return t.skip('no Node.js older than 22 on this machine');
+  const { engines } = JSON.parse(readFileSync(join(apps.express5, 'node_modules/@lab/telemetry/package.json'), 'utf8')) as { engines: { node: string } };
+  const run = (args: string[]) => spawnSync(old, args, { cwd: apps.express5, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+  // Zero-code: the app serves (one request to itself) and exits normally.
+  const served = run(['--import', '@lab/telemetry/register', '-e', "const s = require('express')().get('/', (q, r) => r.send('hi')).listen(0, '127.0.0.1', async () => { console.log(await (await fetch(`http://127.0.0.1:${s.address().port}/`)).text()); s.close(); });"]);
+  assert.equal(served.status, 0, served.stderr);
+  assert.equal(served.stdout, 'hi\n', 'no telemetry output, the app as it is');
+  const lines = served.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, served.stderr);
+  assert.equal(lines[0], `@lab/telemetry needs Node.js ${engines.node} (this is ${spawnSync(old, ['--version'], { encoding: 'utf8' }).stdout.trim()}): the application runs without telemetry`);
+  // init() in code: a handle whose logger, metric helpers and hooks work and do no harm.
+  const coded = run(['--input-type=module', '-e', "import { init } from '@lab/telemetry'; const t = init({ serviceName: 'old-node' }); t.metrics.counter({ name: 'x_total', help: 'x' }).labels('a').inc(); t.onShutdown(() => {}); await t.shutdown(); t.logger.info({ order: 1 }, 'still logging');"]);
+  assert.equal(coded.status, 0, coded.stderr);
+  assert.deepEqual(
+    (({ level, service, order, msg }) => ({ level, service, order, msg }))(JSON.parse(coded.stdout) as Record<string, unknown>),
+    { level: 'info', service: 'old-node', order: 1, msg: 'still logging' },
+  );
 });
