@@ -34,7 +34,7 @@ function readPins(files) {
 /** The kustomization text with `newTag` and `digest` of image `name` set; the entry must exist. */
 function pinImage(text, name, tag, digest) {
   const lines = text.split('\n');
-  const start = lines.findIndex((line) => line === 'images:');
+  const start = lines.indexOf('images:');
   if (start < 0) fail('no top-level "images:" block (block style) in the kustomization');
   let index = start + 1;
   while (index < lines.length && (lines[index].startsWith(' ') || lines[index].startsWith('-') || lines[index].trim() === '')) {

@@ -15,10 +15,8 @@ export interface Call {
 
 type Token = { kind: 'word' | 'string' | 'open' | 'close' | 'lparen' | 'rparen' | 'newline' | 'other'; text: string; value?: string; line: number };
 
-function unescape(body: string, quote: string): string {
-  // Groovy single-quoted strings process backslash escapes too; what matters here is `\\` and `\n`.
-  return quote.startsWith("'") || quote.startsWith('"') ? body.replace(/\\(.)/g, (_, char: string) => (char === 'n' ? '\n' : char)) : body;
-}
+// Groovy processes backslash escapes in single-quoted strings too; what matters here is `\\` and `\n`.
+const unescapeGroovy = (body: string): string => body.replace(/\\(.)/g, (_, char: string) => (char === 'n' ? '\n' : char));
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -52,7 +50,7 @@ function tokenize(text: string): Token[] {
         else end++;
       }
       const body = text.slice(index + quote.length, end);
-      tokens.push({ kind: 'string', text: text.slice(index, end + quote.length), value: unescape(body, quote), line });
+      tokens.push({ kind: 'string', text: text.slice(index, end + quote.length), value: unescapeGroovy(body), line });
       line += body.split('\n').length - 1;
       index = end + quote.length;
     } else if (char === '{' || char === '}') {

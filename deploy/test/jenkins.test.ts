@@ -131,7 +131,7 @@ test('images are built from the same Dockerfile and context, pushed with provena
   const push = builds.find((step) => at(step, 'with', 'push') === true)!;
   for (const build of builds) {
     assert.equal(at(build, 'with', 'context'), '.');
-    assert.equal(at(build, 'with', 'file'), 'services/${{ matrix.service }}/Dockerfile');
+    assert.match(String(at(build, 'with', 'file')), /^services\/\$\{\{ matrix\.service \}\}\/Dockerfile$/);
   }
   const buildctl = [...inStage('Build'), ...inStage('Push')].map((entry) => entry.command.split('\n').find((line) => line.includes('buildctl build'))!.trim());
   assert.equal(buildctl.length, 2);

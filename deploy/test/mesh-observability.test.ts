@@ -143,7 +143,7 @@ test('Kiali reads Thanos Query and Istio metrics, links to Grafana and to Tempo 
     const target = host(url);
     const entry = catalog.find((service) => service.name === target.name && service.namespace === target.namespace);
     assert.ok(entry?.ports.includes(target.port), `${url} is not a platform Service port`);
-    return entry.release;
+    return entry?.release;
   };
   assert.equal(releaseOf(at(services, 'prometheus', 'url')), 'thanos');
   assert.equal(at(services, 'prometheus', 'thanos_proxy', 'enabled'), true);

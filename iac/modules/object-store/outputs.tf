@@ -1,0 +1,9 @@
+output "buckets" {
+  description = "S3 bucket name per platform bucket name."
+  value       = { for name, bucket in aws_s3_bucket.store : name => bucket.bucket }
+}
+
+output "bucket_arns" {
+  description = "Bucket ARN per platform bucket name, for IAM policies."
+  value       = { for name, bucket in aws_s3_bucket.store : name => bucket.arn }
+}
