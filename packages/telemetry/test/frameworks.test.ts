@@ -26,7 +26,7 @@ let project: UserProject;
 let receiver: OtlpReceiver;
 
 before(async () => {
-  project = await createUserProject(LIBRARIES, fileURLToPath(new URL('./fixtures/instr-frameworks', import.meta.url)));
+  project = createUserProject(LIBRARIES, fileURLToPath(new URL('./fixtures/instr-frameworks', import.meta.url)));
   receiver = await OtlpReceiver.start();
 });
 after(async () => {

@@ -2,7 +2,9 @@
 // repository depends on the built package and on real libraries, and is started from another working directory
 // (detection follows the entry point, not the cwd). Each library call made in a request must produce its span under
 // the request's server span, in CommonJS (init() first line) and in ESM (--import .../register, static imports).
-// Servers: the machine's PostgreSQL, Redis, MariaDB and RabbitMQ on loopback (PG_PORT etc. override the ports).
+// Servers: PostgreSQL and Redis started by the test from the Debian packages (free ports, data in a temporary
+// directory; PG_PORT / REDIS_PORT use running ones instead), MariaDB and RabbitMQ running on loopback (MYSQL_PORT,
+// AMQP_PORT; their tests are skipped, saying so, when nothing listens there).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,9 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
+import { createConnection } from 'node:net';
 import { createUserProject, type UserProject } from './fixtures/instr-project/project.ts';
+import { startPostgres, startRedis, type TestServer } from './fixtures/instr-project/servers.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
 const LIBRARIES = ['pg', 'ioredis', 'redis', 'mysql2', 'amqplib', 'undici', 'winston', 'bunyan', '@grpc/grpc-js', 'graphql', 'kafkajs'];
@@ -19,15 +23,43 @@ const CLIENT = 3;
 const PRODUCER = 4;
 const NO_TYPESCRIPT = ['--no-experimental-strip-types'];
 
+const MYSQL_PORT = Number(process.env.MYSQL_PORT ?? 3306);
+const AMQP_PORT = Number(process.env.AMQP_PORT ?? 5672);
+
 let project: UserProject;
 let receiver: OtlpReceiver;
+const servers: TestServer[] = [];
+let pgPort: number;
+let redisPort: number;
+let mysqlUp: boolean;
+let amqpUp: boolean;
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function ownServer(variable: string, start: () => Promise<TestServer>): Promise<number> {
+  if (process.env[variable]) return Number(process.env[variable]);
+  const server = await start();
+  servers.push(server);
+  return server.port;
+}
 
 before(async () => {
-  project = await createUserProject(LIBRARIES, fileURLToPath(new URL('./fixtures/instr-app', import.meta.url)));
+  // The servers boot (separate processes) while the package is packed.
+  const started = Promise.all([ownServer('PG_PORT', startPostgres), ownServer('REDIS_PORT', startRedis), listening(MYSQL_PORT), listening(AMQP_PORT)]);
+  project = createUserProject(LIBRARIES, fileURLToPath(new URL('./fixtures/instr-app', import.meta.url)));
   receiver = await OtlpReceiver.start();
+  [pgPort, redisPort, mysqlUp, amqpUp] = await started;
 });
 after(async () => {
-  await receiver?.close();
+  await Promise.all([receiver?.close(), ...servers.map((server) => server.stop())]);
   project?.remove();
 });
 
@@ -37,12 +69,12 @@ function appEnv(serviceName: string): Record<string, string> {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_BSP_SCHEDULE_DELAY: '50',
     LAB_TELEMETRY_ACCESS_LOG: 'false',
-    PG_PORT: process.env.PG_PORT ?? '5432',
+    PG_PORT: String(pgPort),
     PG_USER: process.env.PG_USER ?? 'postgres',
     PG_DATABASE: process.env.PG_DATABASE ?? 'test',
-    REDIS_PORT: process.env.REDIS_PORT ?? '6379',
-    MYSQL_PORT: process.env.MYSQL_PORT ?? '3306',
-    AMQP_PORT: process.env.AMQP_PORT ?? '5672',
+    REDIS_PORT: String(redisPort),
+    MYSQL_PORT: String(MYSQL_PORT),
+    AMQP_PORT: String(AMQP_PORT),
   };
 }
 
@@ -82,7 +114,8 @@ for (const { mode, script, esm } of MODES) {
       { scenario: 'redis', system: 'redis', attribute: 'db.operation.name', value: 'GET' },
     ];
     for (const { scenario, system, attribute, value } of DATABASES) {
-      test(`${scenario}: a ${system} client span under the server span, in the db duration histogram with an exemplar`, async () => {
+      test(`${scenario}: a ${system} client span under the server span, in the db duration histogram with an exemplar`, async (t) => {
+        if (scenario === 'mysql2' && !mysqlUp) return t.skip(`no MariaDB/MySQL on 127.0.0.1:${MYSQL_PORT}`);
         const matches = (span: ReceivedSpan) => span.kind === CLIENT && span.attributes['db.system.name'] === system && span.attributes[attribute] === value;
         const { server, spans } = await run(app, scenario, (all) => all.some(matches));
         const query = childrenOf(spans, server).find(matches);
@@ -96,7 +129,8 @@ for (const { mode, script, esm } of MODES) {
       });
     }
 
-    test('amqplib: a rabbitmq producer span under the server span', async () => {
+    test('amqplib: a rabbitmq producer span under the server span', async (t) => {
+      if (!amqpUp) return t.skip(`no RabbitMQ on 127.0.0.1:${AMQP_PORT}`);
       const isPublish = (span: ReceivedSpan) => span.kind === PRODUCER && span.attributes['messaging.system'] === 'rabbitmq';
       const { server, spans } = await run(app, 'amqplib', (all) => all.some(isPublish));
       assert.ok(childrenOf(spans, server).some(isPublish), JSON.stringify(spans.map((span) => [span.name, span.kind])));
