@@ -11,7 +11,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { platformCatalog } from '../src/endpoints.ts';
 import { keyValueList, parseClassicConfig, value } from '../src/fluent-bit.ts';
-import { argoApps } from '../src/inventory.ts';
+import { argoApps, renderedKustomizations } from '../src/inventory.ts';
 import { asArray, asObject, at, type Json, type JsonObject, loadDir } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
 
@@ -84,7 +84,9 @@ test("the ingress gateway's access log reaches Loki with its trace id, under the
   assert.equal(file['path'], '/dev/stdout', 'Fluent Bit tails container stdout');
   const format = asObject(at(file, 'logFormat', 'labels'));
   // Istio names a proxy's spans <canonical service>.<namespace> (the app label, for the gateway chart); Envoy knows
-  // its workload and namespace from the injected ISTIO_META_WORKLOAD_NAME and POD_NAMESPACE.
+  // its workload (the Deployment's name) and namespace from ISTIO_META_WORKLOAD_NAME and POD_NAMESPACE, which the
+  // gateway injection template sets (istio/istio 1.30.2, f888ab4c8a0c3d0427bb0053fbebbe6b1f7e9a91,
+  // manifests/charts/istio-control/istio-discovery/files/gateway-injection-template.yaml).
   const env = { ISTIO_META_WORKLOAD_NAME: identity.workload, POD_NAMESPACE: identity.namespace };
   const spanService = `${identity.app}.${identity.namespace}`;
   assert.deepEqual(accessLogProblems(format, env, spanService), []);
@@ -184,4 +186,17 @@ test('Kiali reads Thanos Query and Istio metrics, links to Grafana and to Tempo 
   assert.equal(at(envoy, 'spec', 'namespaceSelector', 'any'), true);
   assert.ok(monitors.some((doc) => doc['kind'] === 'ServiceMonitor' && JSON.stringify(at(doc, 'spec', 'selector')).includes('pilot')));
   assert.equal(at(app('kube-prometheus-stack').values, 'prometheus', 'prometheusSpec', 'podMonitorSelectorNilUsesHelmValues'), false, 'Prometheus selects PodMonitors outside its chart');
+  // The shop's Cilium policies let Prometheus reach the sidecars' metrics port: 15020, what Istio's injection sets as
+  // prometheus.io/port (pkg/kube/inject, metrics merging), the annotation the PodMonitor relabels the address from.
+  const shopPods = renderedKustomizations(apps).get('deploy/apps/overlays/dev')!.filter((object) => object['kind'] === 'Deployment');
+  const policies = loadDir(join(DEPLOY_DIR, 'platform', 'cilium')).map(({ doc }) => doc).filter((doc) => doc['kind'] === 'CiliumNetworkPolicy');
+  for (const deployment of shopPods) {
+    const labels = asObject(at(deployment, 'spec', 'template', 'metadata', 'labels'));
+    const allowed = policies
+      .filter((policy) => Object.entries(asObject(at(policy, 'spec', 'endpointSelector', 'matchLabels'))).every(([key, label]) => labels[key] === label))
+      .flatMap((policy) => asArray(at(policy, 'spec', 'ingress')).map(asObject))
+      .filter((rule) => asArray(rule['fromEndpoints']).some((selector) => at(selector, 'matchLabels', 'k8s:io.kubernetes.pod.namespace') === 'monitoring'))
+      .flatMap((rule) => asArray(rule['toPorts']).flatMap((ports) => asArray(asObject(ports)['ports']).map((port) => String(asObject(port)['port']))));
+    assert.ok(allowed.includes('15020'), `${at(deployment, 'metadata', 'name')}: Prometheus may not scrape its sidecar on 15020`);
+  }
 });
