@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OtlpReceiver } from '@lab/receiver';
-import { type PrometheusInstance, promtoolCheckMetrics, startPrometheus } from './helpers/prometheus.ts';
+import { type PrometheusInstance, promtoolCheckMetrics, startPrometheus } from '@lab/dev-kit/prometheus';
 import { type RunningService, startService } from './helpers/service.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -31,7 +31,7 @@ before(async () => {
       LAB_TELEMETRY_MAX_SERIES_PER_METRIC: '4',
     },
   });
-  prometheus = await startPrometheus([{ job: 'metrics-svc', address: `127.0.0.1:${service.port}` }]);
+  prometheus = await startPrometheus([{ job: 'metrics-svc', port: service.port }]);
 });
 
 after(async () => {

@@ -16,7 +16,7 @@ import { OtlpReceiver, type ReceivedSpan } from '@lab/receiver';
 import { fullUrl, redactQuery } from '../src/http/semconv.ts';
 import { createPackedApp, packTelemetry } from './helpers/packed-app.ts';
 import { freePort } from '@lab/dev-kit/ports';
-import { promtoolCheckMetrics } from './helpers/prometheus.ts';
+import { promtoolCheckMetrics } from '@lab/dev-kit/prometheus';
 import { jsonLines, type RunningService, startService } from './helpers/service.ts';
 
 const SERVER = 2;
