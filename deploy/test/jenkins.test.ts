@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
-import { argoApps } from '../src/inventory.ts';
+import { argoApps, REPO_URL } from '../src/inventory.ts';
 import { type Call, declarativeProblems, find, parseJenkinsfile, walk } from '../src/jenkinsfile.ts';
 import { asArray, asObject, at, type JsonObject, loadDir } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
@@ -210,7 +210,10 @@ test('the Jenkins values give the pipeline what it uses: the pod template, its c
   for (const key of [admin['userKey'], admin['passwordKey']]) assert.ok(created.has(`${admin['existingSecret']}-${key}`), `admin secret key ${key}`);
   for (const manifest of externalSecrets) assert.equal(at(manifest.doc, 'metadata', 'namespace'), jenkins.namespace);
   // The job JCasC creates runs this Jenkinsfile.
-  assert.match(String(at(values, 'controller', 'JCasC', 'configScripts', 'jobs')), /scriptPath\('Jenkinsfile'\)/);
+  const jobs = String(at(values, 'controller', 'JCasC', 'configScripts', 'jobs'));
+  assert.match(jobs, /scriptPath\('Jenkinsfile'\)/);
+  assert.ok(jobs.includes(`url('${REPO_URL}')`), 'the job builds the repository the Applications sync');
+  assert.match(readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8'), /grep -rl lab-observability\/lab-observability\.git deploy\/argocd deploy\/platform\/jenkins/, 'the fork step rewrites the job URL too');
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'update-image-tag-'));
