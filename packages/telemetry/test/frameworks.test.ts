@@ -1,4 +1,4 @@
-// Route templates of fastify 5 and 4, koa with @koa/router and hapi, as a user gets them (an application in a
+// Route templates of fastify 5 and 4, koa with @koa/router, hapi, and NestJS on express and on fastify, as a user gets them (an application in a
 // project outside this repository on the built package, started from another working directory), in CommonJS and
 // ESM: server span names `METHOD /template`, `http.route`, the RED label http_route; unmatched requests collapse.
 import assert from 'node:assert/strict';
@@ -11,7 +11,19 @@ import { OtlpReceiver } from '@lab/receiver';
 import { createUserProject, type UserProject } from './fixtures/instr-project/project.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
-const LIBRARIES = ['fastify', 'fastify4', 'koa', '@koa/router', '@hapi/hapi'];
+const LIBRARIES = [
+  'fastify',
+  'fastify4',
+  'koa',
+  '@koa/router',
+  '@hapi/hapi',
+  '@nestjs/core',
+  '@nestjs/common',
+  '@nestjs/platform-express',
+  '@nestjs/platform-fastify',
+  'reflect-metadata',
+  'rxjs',
+];
 const SERVER = 2;
 const NO_TYPESCRIPT = ['--no-experimental-strip-types'];
 /** Template of each framework for /items/1 and /v1/users/2. */
@@ -20,6 +32,8 @@ const TEMPLATES: Record<string, [string, string]> = {
   fastify4: ['/items/:id', '/v1/users/:user'],
   koa: ['/items/:id', '/v1/users/:user'],
   hapi: ['/items/{id}', '/v1/users/{user}'],
+  nestExpress: ['/items/:id', '/v1/users/:user'],
+  nestFastify: ['/items/:id', '/v1/users/:user'],
 };
 
 let project: UserProject;
