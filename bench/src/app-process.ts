@@ -1,32 +1,91 @@
-// Starts the hello app under one variant, pinned to the server CPU, with stdout (its log lines) discarded.
+// Starts a benchmarked app under one variant, pinned to the server CPU, with stdout (its log lines) discarded, and
+// reads its event-loop delay reports (apps/bench-app.ts).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchChild, startChild } from './child.ts';
 import type { Variant } from './variants.ts';
 
-const HELLO_SCRIPT = new URL('./apps/hello.ts', import.meta.url).pathname;
+export interface BenchApp {
+  id: string;
+  /** How the report names it. */
+  label: string;
+  script: string;
+  /** The path the load generators request. */
+  path: string;
+}
+
+export const HELLO: BenchApp = {
+  id: 'hello',
+  label: 'hello',
+  script: new URL('./apps/hello.ts', import.meta.url).pathname,
+  path: '/hello',
+};
+export const CATALOG: BenchApp = {
+  id: 'catalog',
+  label: 'catalog (route parameters, express.json(), 20-item JSON answer)',
+  script: new URL('./apps/catalog.ts', import.meta.url).pathname,
+  path: '/stores/s1/categories/c7/items?page=2',
+};
+
 /** Where the peers and @lab/telemetry resolve from: the bench package's own node_modules. */
 export const BENCH_DIR = new URL('..', import.meta.url).pathname;
-export const HELLO_PATH = '/hello';
 
 export interface Placement {
   /** CPU for the server; undefined when the machine cannot pin. */
   serverCpu: number | undefined;
 }
 
-export function startApp(variant: Variant, sinkUrl: string, placement: Placement, extraNodeArgs: string[] = []): Promise<BenchChild> {
+export interface StartAppOptions {
+  app?: BenchApp;
+  extraNodeArgs?: string[];
+  extraEnv?: Record<string, string>;
+}
+
+export function startApp(variant: Variant, sinkUrl: string, placement: Placement, options: StartAppOptions = {}): Promise<BenchChild> {
   return startChild({
-    script: HELLO_SCRIPT,
+    script: (options.app ?? HELLO).script,
     cwd: BENCH_DIR,
-    nodeArgs: [...extraNodeArgs, ...variant.nodeArgs],
+    nodeArgs: [...(options.extraNodeArgs ?? []), ...variant.nodeArgs],
     // Every variant gets Node's compile cache (its own folder): @lab/telemetry turns it on for the whole app, so
     // without this its startup would also be credited with loading express faster.
-    env: { ...variant.env({ url: sinkUrl }), NODE_COMPILE_CACHE: join(tmpdir(), 'lab-bench-compile-cache', variant.id) },
+    env: { ...variant.env({ url: sinkUrl }), NODE_COMPILE_CACHE: join(tmpdir(), 'lab-bench-compile-cache', variant.id), ...options.extraEnv },
     cpu: placement.serverCpu,
     timeoutMs: 60_000,
   });
 }
 
-export function helloUrl(app: BenchChild): string {
-  return `http://127.0.0.1:${app.port}${HELLO_PATH}`;
+export function appUrl(child: BenchChild, app: BenchApp = HELLO): string {
+  return `http://127.0.0.1:${child.port}${app.path}`;
+}
+
+/** Event-loop delay (perf_hooks monitorEventLoopDelay) over a stretch of time, in milliseconds. */
+export interface LoopDelay {
+  maxMs: number;
+  p999Ms: number;
+}
+
+const REPORT_TIMEOUT_MS = 5000;
+
+/**
+ * Asks the app for its event-loop delay since the previous request (SIGUSR2) and waits for the answer: called at the
+ * start of a measured phase (the answer is discarded) and at its end.
+ */
+export async function takeLoopDelay(child: BenchChild): Promise<LoopDelay> {
+  const seen = child.messages.length;
+  process.kill(child.pid, 'SIGUSR2');
+  const deadline = Date.now() + REPORT_TIMEOUT_MS;
+  for (;;) {
+    const line = child.messages.slice(seen).find((message) => message.startsWith('loop-run '));
+    if (line) return JSON.parse(line.slice('loop-run '.length)) as LoopDelay;
+    if (Date.now() > deadline) throw new Error(`no event-loop delay report within ${REPORT_TIMEOUT_MS} ms\n${child.stderrTail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The per-window reports (BENCH_LOOP_WINDOW_MS) the app wrote after message index `from`. */
+export function loopWindows(child: BenchChild, from: number): LoopDelay[] {
+  return child.messages
+    .slice(from)
+    .filter((message) => message.startsWith('loop-window '))
+    .map((message) => JSON.parse(message.slice('loop-window '.length)) as LoopDelay);
 }

@@ -1,7 +1,8 @@
 // Renders docs/benchmarks.md from a results object: what was measured, how, and the table of ratios.
+import { CATALOG } from './app-process.ts';
 import type { BenchResults } from './results.ts';
 import { pairedRatio, type Spread, spread } from './stats.ts';
-import { checkoutRatio } from './summary.ts';
+import { checkoutRatio, type VariantRow } from './summary.ts';
 import { CHECKOUT_VARIANTS } from './suites/checkout.ts';
 import { LOG_KINDS } from './suites/log-cost.ts';
 
@@ -11,6 +12,19 @@ const signed = (s: Spread, digits: number, unit: string) => {
   const sign = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
   return `${sign(s.median)}${unit} (${sign(s.min)}…${sign(s.max)})`;
 };
+
+function variantTable(rows: VariantRow[]): string[] {
+  return [
+    '| variant | req/s at saturation | throughput vs none | p50 vs none | p99 vs none | p99 (ms) | event-loop max / p99.9 at the fixed rate (ms) | startup (ms) | startup vs none | peak RSS at startup vs none | peak RSS under load vs none | server CPU per request (µs) | CPU per request vs none | server CPU taken by others |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.label} | ${range(row.saturationRps, 0)} | ${range(row.throughputRatio, 2, 'x')} | ${range(row.p50Ratio, 2, 'x')} | ${range(row.p99Ratio, 2, 'x')} | ${range(row.p99Ms, 2)} | ` +
+        `${range(row.loopMaxMs, 1)} / ${range(row.loopP999Ms, 1)} | ${range(row.startupMs, 0)} | ${signed(row.startupDeltaMs, 0, ' ms')} | ${signed(row.startupRssDeltaMiB, 1, ' MiB')} | ` +
+        `${signed(row.loadRssDeltaMiB, 1, ' MiB')} | ${range(row.cpuMicrosPerRequest, 0)} | ${range(row.cpuCostRatio, 2, 'x')} | ${range(row.foreignShare, 2)} |`,
+    ),
+  ];
+}
 
 export function renderMarkdown(results: BenchResults): string {
   const { machine, settings } = results;
@@ -28,7 +42,7 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('');
   out.push('Values are medians over the rounds with (min–max). Ratios and deltas are paired: each round divides a variant by the uninstrumented app measured in the same round, so machine drift between rounds cancels. Other work on the machine makes absolute numbers noisy; compare within one run.');
   out.push('');
-  out.push('## Targets (issue 8)');
+  out.push('## Targets (issues 8 and 16)');
   out.push('');
   out.push('| check | target | measured | |');
   out.push('|---|---|---|---|');
@@ -41,14 +55,7 @@ export function renderMarkdown(results: BenchResults): string {
       `Fixed rate: half the uninstrumented saturation throughput of the same round (${results.hello.fixedRates.join(', ')} req/s), ${settings.fixedRateSec} s, open loop (see Method).`,
   );
   out.push('');
-  out.push('| variant | req/s at saturation | throughput vs none | p50 vs none | p99 vs none | p99 (ms) | startup (ms) | startup vs none | peak RSS at startup vs none | peak RSS under load vs none | server CPU per request (µs) | CPU per request vs none | server CPU taken by others |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const row of results.rows) {
-    out.push(
-      `| ${row.label} | ${range(row.saturationRps, 0)} | ${range(row.throughputRatio, 2, 'x')} | ${range(row.p50Ratio, 2, 'x')} | ${range(row.p99Ratio, 2, 'x')} | ${range(row.p99Ms, 2)} | ` +
-        `${range(row.startupMs, 0)} | ${signed(row.startupDeltaMs, 0, ' ms')} | ${signed(row.startupRssDeltaMiB, 1, ' MiB')} | ${signed(row.loadRssDeltaMiB, 1, ' MiB')} | ${range(row.cpuMicrosPerRequest, 0)} | ${range(row.cpuCostRatio, 2, 'x')} | ${range(row.foreignShare, 2)} |`,
-    );
-  }
+  out.push(...variantTable(results.rows));
   out.push('');
   out.push('What each variant exported to the sink in its last round (requests / bytes), to show the setups really exported:');
   out.push('');
@@ -58,6 +65,46 @@ export function renderMarkdown(results: BenchResults): string {
       .map(([signal, { requests, bytes }]) => `${signal} ${requests} / ${(bytes / 1024).toFixed(0)} KiB`)
       .join(', ');
     out.push(`- ${variant.label}: ${text || 'nothing'}`);
+  }
+  out.push('');
+  out.push('## 1b. Catalog app (route parameters, express.json(), a 20-item JSON answer)');
+  out.push('');
+  if (results.catalog && results.catalogRows) {
+    out.push(
+      `\`GET ${CATALOG.path}\`, the same phases and settings as hello; uninstrumented and @lab/telemetry only. ` +
+        `Fixed rate: ${results.catalog.fixedRates.join(', ')} req/s.`,
+    );
+    out.push('');
+    out.push(...variantTable(results.catalogRows));
+  } else {
+    out.push('Not run.');
+  }
+  out.push('');
+  out.push('## 1c. Event-loop pauses caused by profiling');
+  out.push('');
+  if (results.pauses?.length) {
+    const { pauses } = results;
+    out.push(
+      `Each app under @lab/telemetry without and with profiling, alternating, ${pauses[0]!.durationSec} s at 40% of its uninstrumented saturation, ` +
+        `profile window (upload interval) ${pauses[0]!.windowSec} s; the app's own \`monitorEventLoopDelay\` (1 ms resolution) per profile window and over ` +
+        'the phase, the first window (startup) left out. Other work on a shared machine also stalls the loop: compare the two variants of one round.',
+    );
+    out.push('');
+    out.push('| app | variant | round | loop max (ms) | loop p99.9 (ms) | max per profile window (ms) | request p99 (ms) |');
+    out.push('|---|---|---|---|---|---|---|');
+    for (const pause of pauses) {
+      for (const [variant, runs] of Object.entries(pause.samples)) {
+        const label = results.variants.find((v) => v.id === variant)?.label ?? variant;
+        runs.forEach((run, index) => {
+          out.push(
+            `| ${pause.app} (${pause.rate} req/s) | ${label} | ${index + 1} | ${run.maxMs.toFixed(1)} | ${run.p999Ms.toFixed(1)} | ` +
+              `${run.windows.map((w) => w.maxMs.toFixed(1)).join(' ')} | ${run.p99Ms.toFixed(2)} |`,
+          );
+        });
+      }
+    }
+  } else {
+    out.push('Not run.');
   }
   out.push('');
   out.push('## 2. Demo checkout path');
@@ -150,7 +197,10 @@ export function renderMarkdown(results: BenchResults): string {
 
 const METHOD = `## Method
 
-- **App** (bench/src/apps/hello.ts): express 5, \`GET /hello\` answers \`{"hello":"world"}\`. Every variant writes exactly one
+- **Apps** (bench/src/apps/): hello.ts, express 5, \`GET /hello\` answers \`{"hello":"world"}\`; catalog.ts, express 5
+  with \`express.json()\` on every route, two route parameters and a query parameter, answering a 20-item JSON list
+  built per request (about 2.1 kB). Every app reports its event-loop delay (perf_hooks \`monitorEventLoopDelay\`,
+  1 ms resolution) to the harness on its ready pipe, per window and per measured phase. Every variant writes exactly one
   pino JSON line per request to stdout, which the harness sends to /dev/null: the uninstrumented app and the peers log
   it from a tiny middleware with the same pino options as the library (ISO time, level label, \`service\`, asynchronous
   destination); the peers inject their trace ids into it (OTel pino instrumentation, dd-trace log injection); under

@@ -12,6 +12,8 @@ export interface BenchSettings {
   outage: { durationSec: number; windowSec: number; answerAfterSec: number };
   logLines: number;
   profileSec: number;
+  /** Profiling pauses: profile window (= upload interval), phase length (>= 3 windows: the first is left out), rounds. */
+  pauses: { windowSec: number; durationSec: number; rounds: number };
 }
 
 export const FULL: BenchSettings = {
@@ -25,6 +27,7 @@ export const FULL: BenchSettings = {
   outage: { durationSec: 60, windowSec: 5, answerAfterSec: 10 },
   logLines: 200_000,
   profileSec: 10,
+  pauses: { windowSec: 15, durationSec: 47, rounds: 2 },
 };
 
 export const QUICK: BenchSettings = {
@@ -38,4 +41,5 @@ export const QUICK: BenchSettings = {
   outage: { durationSec: 3, windowSec: 1.5, answerAfterSec: 1.5 },
   logLines: 10_000,
   profileSec: 0,
+  pauses: { windowSec: 1, durationSec: 3.5, rounds: 1 },
 };

@@ -1,10 +1,11 @@
 // Turns raw samples into the report's rows (ratios and deltas against the uninstrumented app, paired by round) and
-// checks them against the targets of issue 8.
+// checks them against the targets of issues 8 and 16.
 import { pairedDelta, pairedRatio, type Spread, spread } from './stats.ts';
 import type { CheckoutResult } from './suites/checkout.ts';
 import type { HelloResult, HelloSample } from './suites/hello.ts';
 import type { LogCostResult } from './suites/log-cost.ts';
 import type { OutageResult } from './suites/outage.ts';
+import type { PauseResult } from './suites/pauses.ts';
 import { LAB, LAB_PROFILING, UNINSTRUMENTED, type Variant } from './variants.ts';
 
 export interface VariantRow {
@@ -25,6 +26,9 @@ export interface VariantRow {
   cpuCostRatio: Spread;
   /** Share of the server's CPU taken by other processes during saturation: the noise level. */
   foreignShare: Spread;
+  /** Event-loop delay during the fixed-rate phase (ms). */
+  loopMaxMs: Spread;
+  loopP999Ms: Spread;
 }
 
 export interface Check {
@@ -57,6 +61,8 @@ export function helloRows(hello: HelloResult, variants: readonly Variant[]): Var
       cpuMicrosPerRequest: spread(series(id, cpuPerRequest)),
       cpuCostRatio: pairedRatio(series(id, cpuPerRequest), series(UNINSTRUMENTED, cpuPerRequest)),
       foreignShare: spread(series(id, (s) => s.saturationForeignShare)),
+      loopMaxMs: spread(series(id, (s) => s.fixedLoopMaxMs)),
+      loopP999Ms: spread(series(id, (s) => s.fixedLoopP999Ms)),
     };
   });
 }
@@ -64,13 +70,18 @@ export function helloRows(hello: HelloResult, variants: readonly Variant[]): Var
 const fmt = (value: number, digits = 2) => value.toFixed(digits);
 const signed = (value: number, digits: number) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
 
-export function checks(
-  rows: VariantRow[],
-  hello: HelloResult,
-  logCost: LogCostResult | undefined,
-  outage: OutageResult | undefined,
-  checkout: CheckoutResult | undefined,
-): Check[] {
+export interface Measured {
+  rows: VariantRow[];
+  hello: HelloResult;
+  logCost?: LogCostResult;
+  outage?: OutageResult;
+  checkout?: CheckoutResult;
+  catalog?: HelloResult;
+  catalogRows?: VariantRow[];
+  pauses?: PauseResult[];
+}
+
+export function checks({ rows, hello, logCost, outage, checkout, catalog, catalogRows, pauses }: Measured): Check[] {
   const row = (id: string) => rows.find((r) => r.variant === id);
   const lab = row(LAB);
   if (!lab) return [];
@@ -82,14 +93,9 @@ export function checks(
       measured: `${fmt(lab.cpuCostRatio.median)}x`,
       pass: lab.cpuCostRatio.median <= 1 / 0.75,
     },
-    { name: 'hello p99 at the fixed rate', target: '<= 1.5x', measured: `${fmt(lab.p99Ratio.median)}x`, pass: lab.p99Ratio.median <= 1.5 },
     { name: 'startup', target: '<= +100 ms', measured: `${signed(lab.startupDeltaMs.median, 0)} ms`, pass: lab.startupDeltaMs.median <= 100 },
     { name: 'peak RSS at startup', target: '<= +25 MiB', measured: `${signed(lab.startupRssDeltaMiB.median, 1)} MiB`, pass: lab.startupRssDeltaMiB.median <= 25 },
   ];
-  if (row(LAB_PROFILING)) {
-    const ratio = pairedRatio(hello.samples[LAB_PROFILING]!.map((s) => s.saturationRps), hello.samples[LAB]!.map((s) => s.saturationRps));
-    result.push({ name: 'profiling extra cost (throughput vs without)', target: '>= 0.95x', measured: `${fmt(ratio.median)}x`, pass: ratio.median >= 0.95 });
-  }
   if (checkout) {
     const ratio = checkoutRatio(checkout);
     result.push({ name: 'checkout throughput, traced vs disabled', target: '>= 0.9x', measured: `${fmt(ratio.median)}x`, pass: ratio.median >= 0.9 });
@@ -99,6 +105,9 @@ export function checks(
     result.push({ name: 'log line with trace fields vs bare pino', target: '<= 1.2x', measured: `${fmt(ratio.median)}x`, pass: ratio.median <= 1.2 });
   }
   if (outage) result.push(...outageChecks(outage));
+  result.push(...appChecks('hello', rows, hello));
+  if (catalog && catalogRows) result.push(...appChecks('catalog', catalogRows, catalog));
+  for (const pause of pauses ?? []) result.push(...pauseChecks(pause));
   for (const peer of rows.filter((r) => ![UNINSTRUMENTED, LAB, LAB_PROFILING].includes(r.variant))) {
     const better =
       lab.throughputRatio.median > peer.throughputRatio.median &&
@@ -141,4 +150,54 @@ function outageChecks(outage: OutageResult): Check[] {
         pass: p99Ratio <= 1.5 && extraGrowth <= 25,
       };
     });
+}
+
+/** Issue 16's targets, the same for every bench app. */
+function appChecks(app: string, rows: VariantRow[], result: HelloResult): Check[] {
+  const lab = rows.find((r) => r.variant === LAB);
+  if (!lab) return [];
+  const checked: Check[] = [
+    { name: `${app} throughput at 100% sampling`, target: '>= 0.85x', measured: `${fmt(lab.throughputRatio.median)}x`, pass: lab.throughputRatio.median >= 0.85 },
+    { name: `${app} p99 at the fixed rate`, target: '<= 1.5x', measured: `${fmt(lab.p99Ratio.median)}x`, pass: lab.p99Ratio.median <= 1.5 },
+    {
+      name: `${app} peak RSS under saturation`,
+      target: '<= +60 MiB',
+      measured: `${signed(lab.loadRssDeltaMiB.median, 1)} MiB`,
+      pass: lab.loadRssDeltaMiB.median <= 60,
+    },
+  ];
+  const profiled = rows.find((r) => r.variant === LAB_PROFILING);
+  if (profiled) {
+    const ratio = (pick: (s: HelloSample) => number) => pairedRatio(result.samples[LAB_PROFILING]!.map(pick), result.samples[LAB]!.map(pick)).median;
+    const throughput = ratio((s) => s.saturationRps);
+    const p99 = ratio((s) => s.fixedP99Ms);
+    checked.push(
+      { name: `${app} throughput with profiling vs without`, target: '>= 0.95x', measured: `${fmt(throughput)}x`, pass: throughput >= 0.95 },
+      { name: `${app} p99 at the fixed rate with profiling vs without`, target: '<= 1.2x', measured: `${fmt(p99)}x`, pass: p99 <= 1.2 },
+      {
+        name: `${app} peak RSS under saturation with profiling`,
+        target: '<= +60 MiB',
+        measured: `${signed(profiled.loadRssDeltaMiB.median, 1)} MiB`,
+        pass: profiled.loadRssDeltaMiB.median <= 60,
+      },
+    );
+  }
+  return checked;
+}
+
+/** The largest event-loop delay with profiling within 10 ms of the same app's without, paired by round. */
+function pauseChecks(pause: PauseResult): Check[] {
+  const withProfiling = pause.samples[LAB_PROFILING];
+  const without = pause.samples[LAB];
+  if (!withProfiling || !without) return [];
+  const maxDelta = pairedDelta(withProfiling.map((r) => r.maxMs), without.map((r) => r.maxMs)).median;
+  const p999Delta = pairedDelta(withProfiling.map((r) => r.p999Ms), without.map((r) => r.p999Ms)).median;
+  return [
+    {
+      name: `${pause.app} event-loop pauses with profiling (max, p99.9 at ${pause.rate} req/s vs without)`,
+      target: '<= +10 ms',
+      measured: `${signed(maxDelta, 1)} ms, ${signed(p999Delta, 1)} ms`,
+      pass: maxDelta <= 10 && p999Delta <= 10,
+    },
+  ];
 }

@@ -42,9 +42,11 @@ function labEnv(sinks: Sinks): Record<string, string> {
 
 /**
  * The published form of the library (packages/telemetry/scripts/build.ts, run by `pnpm bench` before measuring):
- * what npm users run. Relative to the apps' working directory, bench/.
+ * what npm users run. Built into a folder of its own, so that a build of dist/ elsewhere cannot pull it away
+ * mid-run. Relative to the apps' working directory, bench/.
  */
-export const LAB_REGISTER_BUILT = '../packages/telemetry/dist/register.js';
+export const LAB_BUILD_DIR = 'packages/telemetry/.bench-dist';
+export const LAB_REGISTER_BUILT = `../${LAB_BUILD_DIR}/register.js`;
 
 export const UNINSTRUMENTED = 'none';
 export const LAB = 'lab';

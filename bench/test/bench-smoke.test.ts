@@ -19,7 +19,7 @@ function runQuick(): Promise<{ code: number | null; output: string }> {
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -28,7 +28,7 @@ function runQuick(): Promise<{ code: number | null; output: string }> {
   });
 }
 
-test('pnpm bench --quick measures every variant and suite and writes its results', { timeout: 160_000 }, async () => {
+test('pnpm bench --quick measures every variant and suite and writes its results', { timeout: 250_000 }, async () => {
   const { code, output } = await runQuick();
   assert.equal(code, 0, output);
   const results = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8')) as BenchResults;
@@ -55,6 +55,22 @@ test('pnpm bench --quick measures every variant and suite and writes its results
   for (const id of ['lab', 'lab-profiling', 'otel', 'edot']) assert.ok(exported(id).otlp_traces?.requests, `${id} exported ${JSON.stringify(exported(id))}`);
   assert.ok(exported('dd-trace').datadog_traces?.requests, `dd-trace exported ${JSON.stringify(exported('dd-trace'))}`);
 
+  // The catalog app ran under the uninstrumented app and the library, and every app reported its event-loop delay.
+  assert.deepEqual(Object.keys(results.catalog!.samples), ['none', 'lab', 'lab-profiling']);
+  for (const sample of [...Object.values(results.hello.samples), ...Object.values(results.catalog!.samples)].flat()) {
+    assert.ok(sample.fixedLoopMaxMs > 0 && sample.fixedLoopP999Ms > 0, `loop delay ${JSON.stringify(sample)}`);
+  }
+  assert.deepEqual(
+    results.pauses!.map((pause) => pause.app),
+    ['hello', 'catalog'],
+  );
+  for (const pause of results.pauses!) {
+    for (const variant of ['lab', 'lab-profiling']) {
+      const [run] = pause.samples[variant]!;
+      assert.ok(run && run.maxMs > 0 && run.windows.length >= 1 && run.windows.every((w) => w.maxMs > 0), `${pause.app} ${variant}: ${JSON.stringify(run)}`);
+    }
+  }
+
   for (const kind of ['bare', 'bare-formatted', 'lab'] as const) assert.ok(results.logCost!.nsPerLine[kind][0]! > 0, `log cost ${kind}`);
   assert.deepEqual(
     results.outage!.runs.map((run) => run.scenario),
@@ -72,4 +88,5 @@ test('pnpm bench --quick measures every variant and suite and writes its results
 
   const markdown = readFileSync(join(out, 'quick.md'), 'utf8');
   for (const variant of VARIANTS) assert.ok(markdown.includes(`| ${variant.label} |`), `report row for ${variant.label}`);
+  assert.ok(markdown.includes('## 1c. Event-loop pauses caused by profiling'));
 });

@@ -1,6 +1,7 @@
-// Measures 1 (hello endpoint: saturation throughput, p50/p99 at a fixed rate) and 3 (startup, peak RSS) in one
-// pass: each round starts every variant once, in the same order (ABCABC...), so all variants see the same machine.
-import { HELLO_PATH, helloUrl, type Placement, startApp } from '../app-process.ts';
+// Measures 1 (an app's endpoint: saturation throughput, p50/p99 and event-loop delay at a fixed rate) and 3 (startup,
+// peak RSS) in one pass: each round starts every variant once, in the same order (ABCABC...), so all variants see the
+// same machine. Run for the hello app and for the catalog app.
+import { appUrl, type BenchApp, type Placement, startApp, takeLoopDelay } from '../app-process.ts';
 import { runLoad } from '../load.ts';
 import { runPaced } from '../paced.ts';
 import { cpuBusySeconds, cpuSeconds, peakRssMiB } from '../proc.ts';
@@ -20,6 +21,9 @@ export interface HelloSample {
   fixedRps: number;
   fixedP50Ms: number;
   fixedP99Ms: number;
+  /** Largest event-loop delay and its 99.9th percentile during the fixed-rate phase (ms). */
+  fixedLoopMaxMs: number;
+  fixedLoopP999Ms: number;
   /** Peak RSS after warm-up and saturation (bounded concurrency; the fixed-rate phase can queue when overloaded). */
   loadRssMiB: number;
   failures: number;
@@ -34,6 +38,7 @@ export interface HelloResult {
 }
 
 export interface HelloContext {
+  app: BenchApp;
   settings: BenchSettings;
   variants: readonly Variant[];
   sinkUrl: string;
@@ -62,8 +67,8 @@ export async function runHelloSuite(ctx: HelloContext): Promise<HelloResult> {
 function record(ctx: HelloContext, samples: Record<string, HelloSample[]>, variant: Variant, sample: HelloSample, round: number): void {
   samples[variant.id]!.push(sample);
   ctx.log(
-    `hello round ${round}/${ctx.settings.rounds} ${variant.id}: ${sample.saturationRps.toFixed(0)} req/s, ` +
-      `p50 ${sample.fixedP50Ms.toFixed(2)} ms p99 ${sample.fixedP99Ms.toFixed(2)} ms at ${sample.fixedRate} req/s, startup ${sample.startupMs.toFixed(0)} ms, ` +
+    `${ctx.app.id} round ${round}/${ctx.settings.rounds} ${variant.id}: ${sample.saturationRps.toFixed(0)} req/s, ` +
+      `p50 ${sample.fixedP50Ms.toFixed(2)} ms p99 ${sample.fixedP99Ms.toFixed(2)} ms loop max ${sample.fixedLoopMaxMs.toFixed(1)} ms at ${sample.fixedRate} req/s, startup ${sample.startupMs.toFixed(0)} ms, ` +
       `RSS ${sample.startupRssMiB.toFixed(1)}/${sample.loadRssMiB.toFixed(1)} MiB`,
   );
 }
@@ -72,11 +77,11 @@ function record(ctx: HelloContext, samples: Record<string, HelloSample[]>, varia
 async function measureVariant(ctx: HelloContext, variant: Variant, fixedRateFor: (saturationRps: number) => number): Promise<HelloSample> {
   const { settings } = ctx;
   await takeSinkStats(ctx.sinkUrl); // start the count from zero
-  const app = await startApp(variant, ctx.sinkUrl, ctx.placement);
+  const app = await startApp(variant, ctx.sinkUrl, ctx.placement, { app: ctx.app });
   try {
     await new Promise((resolve) => setTimeout(resolve, settings.settleMs));
     const startupRssMiB = peakRssMiB(app.pid);
-    const url = helloUrl(app);
+    const url = appUrl(app, ctx.app);
     await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec });
     const cpuBefore = cpuSeconds(app.pid);
     const coreBefore = ctx.placement.serverCpu === undefined ? 0 : cpuBusySeconds(ctx.placement.serverCpu);
@@ -87,14 +92,16 @@ async function measureVariant(ctx: HelloContext, variant: Variant, fixedRateFor:
     const saturationForeignShare = Math.max(0, coreBusy - serverCpuSeconds) / settings.saturationSec;
     const loadRssMiB = peakRssMiB(app.pid);
     const fixedRate = fixedRateFor(saturation.rps);
+    await takeLoopDelay(app);
     const fixed = await runPaced({
       host: '127.0.0.1',
       port: app.port,
-      path: HELLO_PATH,
+      path: ctx.app.path,
       rate: fixedRate,
       durationSec: settings.fixedRateSec,
       connections: settings.connections,
     });
+    const loop = await takeLoopDelay(app);
     return {
       startupMs: app.startupMs,
       startupRssMiB,
@@ -105,6 +112,8 @@ async function measureVariant(ctx: HelloContext, variant: Variant, fixedRateFor:
       fixedRps: fixed.rps,
       fixedP50Ms: fixed.p50Ms,
       fixedP99Ms: fixed.p99Ms,
+      fixedLoopMaxMs: loop.maxMs,
+      fixedLoopP999Ms: loop.p999Ms,
       loadRssMiB,
       failures: saturation.failures + fixed.failures,
       exported: await takeSinkStats(ctx.sinkUrl),

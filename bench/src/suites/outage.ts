@@ -1,7 +1,7 @@
 // Measure 5: the backend goes away. The @lab/telemetry app runs at a fixed rate for the whole period while its OTLP
 // endpoint (a) answers (reference), (b) refuses every connection, (c) refuses and then answers after a delay. Latency
 // per window and RSS must stay flat: exports fail or queue in bounded memory, never in the request path.
-import { HELLO_PATH, type Placement, startApp } from '../app-process.ts';
+import { HELLO, type Placement, startApp } from '../app-process.ts';
 import type { BenchChild } from '../child.ts';
 import { runPaced } from '../paced.ts';
 import { rssMiB } from '../proc.ts';
@@ -53,7 +53,7 @@ export async function runOutageSuite(
     const sink = await sinkFor(scenario, placement.generatorCpu, (settings.warmupSec + answerAfterSec) * 1000);
     const app = await startApp(variantById(LAB), sink.url, placement);
     try {
-      await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO_PATH, rate, durationSec: settings.warmupSec, connections: CONNECTIONS });
+      await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO.path, rate, durationSec: settings.warmupSec, connections: CONNECTIONS });
       const windows = await measureWindows(app, rate, durationSec, windowSec);
       runs.push({ scenario, windows, telemetryCounters: await telemetryCounters(app) });
       log(`outage ${scenario}: p99 per window ${windows.map((w) => w.p99Ms.toFixed(1)).join(' ')} ms; RSS ${windows[0]!.rssMiB.toFixed(0)} -> ${windows.at(-1)!.rssMiB.toFixed(0)} MiB`);
@@ -74,7 +74,7 @@ async function sinkFor(scenario: OutageScenario, cpu: number | undefined, delayM
 async function measureWindows(app: BenchChild, rate: number, durationSec: number, windowSec: number): Promise<OutageWindow[]> {
   const windows: OutageWindow[] = [];
   for (let end = windowSec; end <= durationSec; end += windowSec) {
-    const load = await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO_PATH, rate, durationSec: windowSec, connections: CONNECTIONS });
+    const load = await runPaced({ host: '127.0.0.1', port: app.port, path: HELLO.path, rate, durationSec: windowSec, connections: CONNECTIONS });
     const rss = rssMiB(app.pid);
     const metrics = await metricsText(app);
     windows.push({

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { helloUrl, type Placement, startApp } from '../app-process.ts';
+import { appUrl, type BenchApp, type Placement, startApp } from '../app-process.ts';
 import { compareProfiles, type ProfileComparison, readSelfTime, type SelfTime } from '@lab/dev-kit/cpu-profile';
 import { runLoad } from '../load.ts';
 import type { BenchSettings } from '../settings.ts';
@@ -39,23 +39,24 @@ async function withCpuProfile(work: (nodeArgs: string[]) => Promise<ProfiledWork
   }
 }
 
-export async function profileHelloUnderLoad(settings: BenchSettings, sinkUrl: string, placement: Placement): Promise<ProfileResult> {
+export async function profileAppUnderLoad(app: BenchApp, settings: BenchSettings, sinkUrl: string, placement: Placement): Promise<ProfileResult> {
   const requestsServed = (variantId: string) =>
     withCpuProfile(async (nodeArgs) => {
-      const app = await startApp(fromSources(variantById(variantId)), sinkUrl, placement, nodeArgs);
+      const child = await startApp(fromSources(variantById(variantId)), sinkUrl, placement, { app, extraNodeArgs: nodeArgs });
       try {
-        await runLoad({ url: helloUrl(app), connections: settings.connections, durationSec: settings.warmupSec });
-        const skipMs = performance.now() - app.spawnedAt;
-        const load = await runLoad({ url: helloUrl(app), connections: settings.connections, durationSec: settings.profileSec });
+        const url = appUrl(child, app);
+        await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec });
+        const skipMs = performance.now() - child.spawnedAt;
+        const load = await runLoad({ url, connections: settings.connections, durationSec: settings.profileSec });
         return { units: load.rps * settings.profileSec, skipMs };
       } finally {
-        await app.stop(15_000);
+        await child.stop(15_000);
       }
     });
   const lab = await requestsServed(LAB);
   const none = await requestsServed(UNINSTRUMENTED);
   return {
-    subject: `the @lab/telemetry hello app saturated for ${settings.profileSec} s`,
+    subject: `the @lab/telemetry ${app.id} app saturated for ${settings.profileSec} s`,
     baseline: 'the uninstrumented app under the same load',
     unit: 'request',
     ...compareProfiles(lab.self, lab.units, none.self, none.units),
