@@ -141,6 +141,21 @@ test('the buckets iac creates are the platform values\' buckets, plus the etcd s
   for (const backup of ['velero', 'etcd-snapshots']) assert.match(store, new RegExp(`"${backup}"\\s*=\\s*\\{ versioned = true \\}`), `${backup} is versioned`);
 });
 
+test("the IAM identities reach the same buckets as SeaweedFS' identities in-cluster", () => {
+  const text = readFileSync(join(IAC, 'modules', 'object-store', 'main.tf'), 'utf8');
+  const block = /identities = \{([\s\S]*?)\n {2}\}/.exec(text)?.[1] ?? '';
+  const iam = Object.fromEntries([...block.matchAll(/"([\w-]+)"\s*=\s*\[([^\]]*)\]/g)].map((match) => [match[1]!, [...match[2]!.matchAll(/"([\w-]+)"/g)].map((name) => name[1]!).sort()]));
+  const source = readFileSync(join(DEPLOY_DIR, 'platform', 'external-secrets', 'config', 'seaweedfs.yaml'), 'utf8');
+  const [secret] = parseYaml(source, 'seaweedfs.yaml');
+  const config = JSON.parse(String(at(secret, 'spec', 'target', 'template', 'data', 'seaweedfs_s3_config')).replace(/\{\{[^}]*\}\}/g, 'x')) as JsonObject;
+  const seaweed = Object.fromEntries(
+    asArray(config['identities']).map(asObject).map((identity) => [String(identity['name']), [...new Set(asArray(identity['actions']).map((action) => String(action).split(':')[1]!))].sort()]),
+  );
+  assert.ok(Object.keys(seaweed).length >= 2);
+  assert.deepEqual(iam, seaweed);
+  assert.doesNotMatch(text, /aws_iam_access_key/, 'no access keys in the state');
+});
+
 test('both roots keep remote state in S3 with locking, each under its own key', () => {
   const keys: string[] = [];
   for (const root of ['cluster', 'bootstrap']) {

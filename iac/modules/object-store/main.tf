@@ -59,3 +59,38 @@ resource "aws_s3_bucket_lifecycle_configuration" "store" {
     }
   }
 }
+
+# The platform's two S3 identities, with the same reach as SeaweedFS gives them in-cluster
+# (deploy/platform/external-secrets/config/seaweedfs.yaml): the observability backends their buckets, Velero only its
+# own. No access keys here (they would sit in the state): create them with the AWS CLI into the `s3` seed secret
+# (iac/README.md).
+locals {
+  identities = {
+    "observability" = ["thanos", "loki-chunks", "loki-ruler", "tempo", "pyroscope"]
+    "velero"        = ["velero"]
+  }
+}
+
+resource "aws_iam_user" "identity" {
+  for_each = local.identities
+  name     = "${var.cluster_name}-${each.key}"
+}
+
+data "aws_iam_policy_document" "identity" {
+  for_each = local.identities
+  statement {
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [for name in each.value : aws_s3_bucket.store[name].arn]
+  }
+  statement {
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = [for name in each.value : "${aws_s3_bucket.store[name].arn}/*"]
+  }
+}
+
+resource "aws_iam_user_policy" "identity" {
+  for_each = local.identities
+  name     = "buckets"
+  user     = aws_iam_user.identity[each.key].name
+  policy   = data.aws_iam_policy_document.identity[each.key].json
+}
