@@ -1,19 +1,24 @@
-// What the OTLP and Pyroscope receivers share: an HTTP server that knows its connections (close() cuts hung ones,
-// as a backend outage needs), answers later on demand (the `slow` behaviors), reads bodies up to a limit, and turns a
-// failing handler into a plain-text error answer.
-import { once } from 'node:events';
+// What the OTLP and Pyroscope receivers share: an HTTP server on loopback that knows its connections (close() cuts
+// hung ones, as a backend outage needs), can play an outage (`setBehavior`), answers later on demand (the `slow`
+// behavior), reads bodies up to a limit, and turns a failing handler into a plain-text error answer.
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-export class LoopbackServer {
+/** `ok` answers normally; `error` answers 500; `slow` answers normally after a delay; `hang` never answers. */
+export type ReceiverBehavior = 'ok' | 'error' | 'slow' | 'hang';
+
+export abstract class LoopbackServer<Events extends Record<keyof Events, unknown[]>> extends EventEmitter<Events> {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  protected behavior: ReceiverBehavior = 'ok';
 
   /** `failureStatus` answers a request whose handler threw, with the error's message. */
-  constructor(handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>, failureStatus: number) {
+  protected constructor(failureStatus: number) {
+    super();
     this.#server = createServer((request, response) => {
-      handle(request, response).catch((error: unknown) => answer(response, failureStatus, error instanceof Error ? error.message : String(error)));
+      this.handle(request, response).catch((error: unknown) => answer(response, failureStatus, error instanceof Error ? error.message : String(error)));
     });
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -21,7 +26,9 @@ export class LoopbackServer {
     });
   }
 
-  async listen(port = 0, host = '127.0.0.1'): Promise<void> {
+  protected abstract handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+
+  protected async listen(port = 0, host = '127.0.0.1'): Promise<void> {
     this.#server.listen(port, host);
     await once(this.#server, 'listening');
   }
@@ -32,12 +39,17 @@ export class LoopbackServer {
     return address.port;
   }
 
+  /** The base URL clients are configured with (OTEL_EXPORTER_OTLP_ENDPOINT, PYROSCOPE_SERVER_ADDRESS). */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  setBehavior(behavior: ReceiverBehavior): void {
+    this.behavior = behavior;
+  }
+
   /** Runs `reply` after `ms`, unless the server closes first. */
-  later(ms: number, reply: () => void): void {
+  protected later(ms: number, reply: () => void): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       reply();

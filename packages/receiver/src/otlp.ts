@@ -3,11 +3,10 @@
 // @opentelemetry/otlp-transformer 0.214 (installed under the alias `otlp-proto-schema`; later transformer versions
 // only ship hand-written encoders). Received spans and log records are flattened into plain objects for the lab
 // and the tests. It can also play an outage: answer 500, answer late, or never answer.
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
-import { answer, LoopbackServer, readBody } from './loopback-server.ts';
+import { answer, LoopbackServer, type ReceiverBehavior, readBody } from './loopback-server.ts';
 import { decodeOtlpMetrics, type ReceivedMetricPoint } from './otlp-metrics.ts';
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
@@ -44,7 +43,7 @@ export interface ReceivedLog {
 }
 
 /** `ok` answers 200; `error` answers 500; `slow` answers 200 after `slowResponseMs`; `hang` never answers. */
-export type OtlpBehavior = 'ok' | 'error' | 'slow' | 'hang';
+export type OtlpBehavior = ReceiverBehavior;
 
 export interface OtlpReceiverOptions {
   port?: number;
@@ -231,40 +230,24 @@ export function decodeOtlp(signal: Signal, body: Buffer, contentType: string): R
   return flattenLogs(request as LogsRequest);
 }
 
-export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: [ReceivedLog[]]; metrics: [ReceivedMetricPoint[]] }> {
-  readonly #server: LoopbackServer;
+export class OtlpReceiver extends LoopbackServer<{ spans: [ReceivedSpan[]]; logs: [ReceivedLog[]]; metrics: [ReceivedMetricPoint[]] }> {
   readonly #options: OtlpReceiverOptions;
   readonly #spans: ReceivedSpan[] = [];
   readonly #logs: ReceivedLog[] = [];
   readonly #metrics: ReceivedMetricPoint[] = [];
-  #behavior: OtlpBehavior = 'ok';
   /** Export requests seen per signal, whatever the answer. */
   readonly requests = { traces: 0, logs: 0, metrics: 0 };
 
   private constructor(options: OtlpReceiverOptions) {
-    super();
-    this.#options = options;
     // A body that cannot be decoded is the client's fault: 400, as the OTel Collector answers.
-    this.#server = new LoopbackServer((request, response) => this.#handle(request, response), 400);
+    super(400);
+    this.#options = options;
   }
 
   static async start(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver(options);
-    await receiver.#server.listen(options.port, options.host);
+    await receiver.listen(options.port, options.host);
     return receiver;
-  }
-
-  get port(): number {
-    return this.#server.port;
-  }
-
-  /** The value for OTEL_EXPORTER_OTLP_ENDPOINT. */
-  get url(): string {
-    return this.#server.url;
-  }
-
-  setBehavior(behavior: OtlpBehavior): void {
-    this.#behavior = behavior;
   }
 
   spans(): ReceivedSpan[] {
@@ -297,11 +280,6 @@ export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: 
     return this.#waitFor('metrics', () => this.#metrics, predicate, timeoutMs);
   }
 
-  /** Stops listening and cuts every connection, hung ones included. */
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
   #waitFor<T>(event: 'spans' | 'logs' | 'metrics', items: () => T[], predicate: (item: T) => boolean, timeoutMs: number): Promise<T> {
     const found = items().find(predicate);
     if (found !== undefined) return Promise.resolve(found);
@@ -321,7 +299,7 @@ export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: 
     });
   }
 
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/ready') return answer(response, 200, 'ready');
     const signals: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
@@ -329,7 +307,7 @@ export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: 
     if (signal === undefined) return answer(response, 404, 'not found');
     if (request.method !== 'POST') return answer(response, 405, 'POST only');
     this.requests[signal]++;
-    const behavior = this.#behavior;
+    const behavior = this.behavior;
     if (behavior === 'hang') return;
     if (behavior === 'error') return answer(response, 500, 'export failing on purpose');
     const contentType = request.headers['content-type'] ?? 'application/x-protobuf';
@@ -346,7 +324,7 @@ export class OtlpReceiver extends EventEmitter<{ spans: [ReceivedSpan[]]; logs: 
       response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
       response.end(json ? '{}' : undefined);
     };
-    if (behavior === 'slow') this.#server.later(this.#options.slowResponseMs ?? 10_000, reply);
+    if (behavior === 'slow') this.later(this.#options.slowResponseMs ?? 10_000, reply);
     else reply();
   }
 

@@ -1,13 +1,12 @@
 // A Pyroscope ingest endpoint (POST /ingest) that decodes what clients really send — raw or multipart pprof,
 // gzipped or not — into plain objects: the lab's local profile backend and the tests' witness. It can also play an
 // outage (answer 500, or never answer) so clients' failure handling can be tested against real HTTP.
-import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { answer, LoopbackServer, readBody } from './loopback-server.ts';
+import { answer, LoopbackServer, type ReceiverBehavior, readBody } from './loopback-server.ts';
 
 export interface PyroscopeSample {
   /** One value per sample type, in the order of `sampleTypes`. */
@@ -39,7 +38,7 @@ export interface ReceivedProfile {
 
 /** `ok` stores and answers 200; `error` answers 500 without storing; `slow` stores and answers 200 after
  * `slowResponseMs`; `hang` never answers. */
-export type IngestBehavior = 'ok' | 'error' | 'slow' | 'hang';
+export type IngestBehavior = ReceiverBehavior;
 
 export interface PyroscopeReceiverOptions {
   port?: number;
@@ -57,39 +56,23 @@ export interface PyroscopeReceiverOptions {
 const DEFAULT_MAX_PROFILES = 1000;
 const DEFAULT_MAX_BODY_BYTES = 32 << 20;
 
-export class PyroscopeReceiver extends EventEmitter<{ profile: [ReceivedProfile] }> {
-  readonly #server: LoopbackServer;
+export class PyroscopeReceiver extends LoopbackServer<{ profile: [ReceivedProfile] }> {
   readonly #options: PyroscopeReceiverOptions;
   readonly #profiles: ReceivedProfile[] = [];
-  #behavior: IngestBehavior = 'ok';
   #received = 0;
   /** Ingest requests seen, whatever the answer. */
   requests = 0;
 
   private constructor(options: PyroscopeReceiverOptions) {
-    super();
+    super(500);
     this.#options = options;
-    this.#server = new LoopbackServer((request, response) => this.#handle(request, response), 500);
   }
 
   static async start(options: PyroscopeReceiverOptions = {}): Promise<PyroscopeReceiver> {
     const receiver = new PyroscopeReceiver(options);
     if (options.rawDir !== undefined) await mkdir(options.rawDir, { recursive: true });
-    await receiver.#server.listen(options.port, options.host);
+    await receiver.listen(options.port, options.host);
     return receiver;
-  }
-
-  get port(): number {
-    return this.#server.port;
-  }
-
-  /** The value for PYROSCOPE_SERVER_ADDRESS. */
-  get url(): string {
-    return this.#server.url;
-  }
-
-  setBehavior(behavior: IngestBehavior): void {
-    this.#behavior = behavior;
   }
 
   profiles(): ReceivedProfile[] {
@@ -115,18 +98,13 @@ export class PyroscopeReceiver extends EventEmitter<{ profile: [ReceivedProfile]
     });
   }
 
-  /** Stops listening and cuts every connection, hung ones included. */
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://receiver');
     if (request.method === 'GET' && url.pathname === '/ready') return answer(response, 200, 'ready');
     if (url.pathname !== '/ingest') return answer(response, 404, 'not found');
     if (request.method !== 'POST') return answer(response, 405, 'POST only');
     this.requests++;
-    const behavior = this.#behavior;
+    const behavior = this.behavior;
     if (behavior === 'hang') return;
     const body = await readBody(request, this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     if (body === undefined) return answer(response, 413, 'body too large');
@@ -141,7 +119,7 @@ export class PyroscopeReceiver extends EventEmitter<{ profile: [ReceivedProfile]
     }
     await this.#store(profile, pprof);
     if (behavior !== 'slow') return answer(response, 200, '');
-    this.#server.later(this.#options.slowResponseMs ?? 10_000, () => answer(response, 200, ''));
+    this.later(this.#options.slowResponseMs ?? 10_000, () => answer(response, 200, ''));
   }
 
   async #store(profile: ReceivedProfile, pprof: Uint8Array): Promise<void> {
