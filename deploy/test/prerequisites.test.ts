@@ -9,8 +9,8 @@ import { argoApps, OVERLAYS, renderedKustomizations } from '../src/inventory.ts'
 import { renderFallback } from '../src/kustomize.ts';
 import { asArray, asObject, at, type Json, type JsonObject, loadFile, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
-import { type ProfileName, profileOptions, profiles } from '../../loadtest/k6/lib/profiles.ts';
-import { journeys } from '../../loadtest/src/journeys.ts';
+import { journeys } from '@lab/loadtest';
+import { type ProfileName, profileOptions, profiles } from '@lab/loadtest/k6/profiles';
 
 const apps = argoApps();
 const values = (name: string): JsonObject => {
