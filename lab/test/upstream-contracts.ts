@@ -1,32 +1,14 @@
 // The real APIs' contracts, for the fake backends of the tests: a fake accepts only what the upstream definition
 // declares. Sources and commits: lab/test/upstream/SOURCES.md.
-// - Connect (Pyroscope querier): the request JSON is decoded against the vendored .proto messages with the proto3 JSON
-//   mapping, strictly: a field the message does not declare is an error. Connect servers themselves discard unknown
-//   fields, which is exactly how a misnamed field slips through on a real cluster.
+// - Connect (Pyroscope querier): the request JSON is decoded against the querier messages restated in
+//   upstream/pyroscope-querier.ts with the proto3 JSON mapping, strictly: a field the message does not declare is an
+//   error. Connect servers themselves discard unknown fields, which is exactly how a misnamed field slips through on a
+//   real cluster.
 // - HTTP (Prometheus, Tempo, Loki): query parameter names against the documented ones.
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { PYROSCOPE_VERSIONS, type Procedure, type PyroscopeVersion, QUERIER_SERVICE, querierProcedures } from './upstream/pyroscope-querier.ts';
 
 export class ContractError extends Error {}
-
-const UPSTREAM = fileURLToPath(new URL('upstream/', import.meta.url));
-/** Every Pyroscope version the client must work with; a request must be valid in all of them. */
-export const PYROSCOPE_VERSIONS = ['v1.21.1', 'v2.2.1'] as const;
-
-const roots = new Map<string, protobuf.Root>();
-
-function pyroscopeRoot(version: string): protobuf.Root {
-  const cached = roots.get(version);
-  if (cached) return cached;
-  const base = `${UPSTREAM}pyroscope/${version}/`;
-  const root = new protobuf.Root();
-  // The gnostic import only carries OpenAPI annotations (options): not vendored, skipped.
-  root.resolvePath = (_origin, target) => (target.startsWith('gnostic/') ? null : target.startsWith('/') ? target : `${base}${target}`);
-  root.loadSync(`${base}querier/v1/querier.proto`, { keepCase: true });
-  root.resolveAll();
-  roots.set(version, root);
-  return root;
-}
 
 /** proto3 JSON name: underscores dropped, the next letter upper-cased (protoc's ToJsonName). */
 function jsonName(name: string): string {
@@ -83,10 +65,14 @@ function checkMessage(type: protobuf.Type, value: unknown, where: string): Recor
   return decoded;
 }
 
-function method(version: string, service: string, name: string): protobuf.Method {
-  const found = pyroscopeRoot(version).lookupService(service).methods[name];
-  if (!found) throw new ContractError(`${service}/${name} does not exist in Pyroscope ${version}`);
-  return found;
+/** The procedure a Connect path names, in one version; a procedure the contract does not restate is refused. */
+function procedure(version: PyroscopeVersion, path: string): Procedure & { name: string } {
+  const match = /^\/([\w.]+)\/(\w+)$/.exec(path);
+  if (!match) throw new ContractError(`${path} is not a Connect procedure path (/<package.Service>/<Method>)`);
+  const procedures = querierProcedures(version);
+  const found = match[1] === QUERIER_SERVICE ? procedures.get(match[2]!) : undefined;
+  if (!found) throw new ContractError(`${path}: not a procedure of Pyroscope ${version}'s contract (${QUERIER_SERVICE}/${[...procedures.keys()].join(', ')})`);
+  return { ...found, name: match[2]! };
 }
 
 /**
@@ -94,12 +80,9 @@ function method(version: string, service: string, name: string): protobuf.Method
  * throws ContractError naming the field and version on the first violation; returns the decoded message.
  */
 export function decodePyroscopeRequest(path: string, body: unknown): Record<string, unknown> {
-  const match = /^\/([\w.]+)\/(\w+)$/.exec(path);
-  if (!match) throw new ContractError(`${path} is not a Connect procedure path (/<package.Service>/<Method>)`);
   let decoded: Record<string, unknown> = {};
   for (const version of PYROSCOPE_VERSIONS) {
-    const rpc = method(version, match[1]!, match[2]!);
-    const type = rpc.resolvedRequestType!;
+    const type = procedure(version, path).request;
     const fields = checkMessage(type, body, `Pyroscope ${version} ${type.name}`);
     // Round trip through the binary encoding: what a real server would read.
     const message = type.decode(type.encode(type.fromObject(fields)).finish());
@@ -110,10 +93,11 @@ export function decodePyroscopeRequest(path: string, body: unknown): Record<stri
 
 /** The fake's own answer must be the RPC's response message too, so the client is tested on the real shape. */
 export function checkPyroscopeResponse(path: string, body: unknown): void {
-  const [, service, name] = /^\/([\w.]+)\/(\w+)$/.exec(path) ?? [];
   for (const version of PYROSCOPE_VERSIONS) {
-    const rpc = method(version, service!, name!);
-    checkMessage(rpc.resolvedResponseType!, body, `Pyroscope ${version} ${rpc.responseType}`);
+    const rpc = procedure(version, path);
+    // A fake answering a procedure whose response is not restated is a test bug, not a client's contract violation.
+    if (!rpc.response) throw new Error(`${path}: the response of ${rpc.name} is not restated in upstream/pyroscope-querier.ts`);
+    checkMessage(rpc.response, body, `Pyroscope ${version} ${rpc.response.name}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // (query_exemplars), Tempo (/api/traces/<id>, OTLP JSON with base64 ids as Tempo encodes them), Loki (query_range
 // streams, JSON lines and structured metadata) and Pyroscope (SelectMergeSpanProfile flame graph), with bodies in the
 // formats their HTTP APIs document. Every request is held to the upstream contract (upstream-contracts.ts: the
-// vendored Pyroscope .proto messages, the documented HTTP parameters): a field or parameter the real API does not have
+// Pyroscope querier messages restated from its .proto files, the documented HTTP parameters): a field or parameter the real API does not have
 // is answered 400 and fails the test. The requests' values are checked too (query, time units, auth, tenant).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

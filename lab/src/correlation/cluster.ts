@@ -143,7 +143,7 @@ interface LokiResponse {
 
 /**
  * Span profiles: grafana/pyroscope api/querier/v1/querier.proto, `rpc SelectMergeSpanProfile` (tags v1.21.1 @ d6cb8c3d,
- * v2.2.1 @ df3c0391; vendored in lab/test/upstream). Pyroscope before 2.2 has no span selector on
+ * v2.2.1 @ df3c0391; restated in lab/test/upstream). Pyroscope before 2.2 has no span selector on
  * SelectMergeStacktracesRequest and Connect drops unknown JSON fields, so a selector there would silently return the
  * whole service's profile; SelectMergeSpanProfile filters by span in every version (kept, though deprecated, in 2.x).
  * Fields in the proto3 JSON mapping (lowerCamelCase; int64 as decimal strings).
