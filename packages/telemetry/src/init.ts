@@ -1,5 +1,6 @@
 // init(): wires configuration, traces, metrics, logs, profiling and shutdown together. Loaded through ./index.ts.
 import type { Server } from 'node:http';
+import { format } from 'node:util';
 import { context, DiagLogLevel, diag, trace } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { loadConfig, type TelemetryConfig } from './config/config.ts';
@@ -38,6 +39,16 @@ const DIAG_LEVELS: Record<TelemetryConfig['diagLevel'], DiagLogLevel> = {
   debug: DiagLogLevel.DEBUG,
   verbose: DiagLogLevel.VERBOSE,
   all: DiagLogLevel.ALL,
+};
+
+/** The pino level of the diagnostics logger for each OTEL_LOG_LEVEL. */
+const DIAG_PINO_LEVELS: Record<Exclude<TelemetryConfig['diagLevel'], 'none'>, string> = {
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+  all: 'trace',
 };
 
 let handle: Telemetry | undefined;
@@ -84,10 +95,16 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   reportLogExportFailure = (error) => reporter.report('logs export', error);
   setGlobalErrorHandler((error) => reporter.report('opentelemetry sdk', error));
   if (config.diagLevel !== 'none') {
-    const diagAt = (level: ReportLevel) => (message: string, ...args: unknown[]) =>
-      reporter.report(`opentelemetry diag: ${message.slice(0, 80)}`, [message, ...args].map(String).join(' '), level);
+    // OpenTelemetry's diagnostics at the level OTEL_LOG_LEVEL asks for, whatever LOG_LEVEL says (a child logger with
+    // its own level), formatted like console.log (objects inspected, not "[object Object]"). Errors and warnings
+    // repeat per failed export: those are throttled like the other telemetry errors.
+    const diagLogger = logger.child({ telemetry_diag: true }, { level: DIAG_PINO_LEVELS[config.diagLevel] });
+    const diagReporter = createThrottledReporter(diagLogger, config.errorLogIntervalMs);
+    const throttled = (level: ReportLevel) => (message: string, ...args: unknown[]) =>
+      diagReporter.report(`opentelemetry diag: ${message.slice(0, 80)}`, format(message, ...args), level);
+    const direct = (level: 'info' | 'debug' | 'trace') => (message: string, ...args: unknown[]) => diagLogger[level](format(message, ...args));
     diag.setLogger(
-      { error: diagAt('error'), warn: diagAt('warn'), info: diagAt('info'), debug: diagAt('debug'), verbose: diagAt('debug') },
+      { error: throttled('error'), warn: throttled('warn'), info: direct('info'), debug: direct('debug'), verbose: direct('trace') },
       DIAG_LEVELS[config.diagLevel],
     );
   }

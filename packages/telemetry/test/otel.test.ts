@@ -308,3 +308,18 @@ test('an unsupported Node.js: one line naming the required version, and the app 
     { level: 'info', service: 'old-node', order: 1, msg: 'still logging' },
   );
 });
+
+test('OTEL_LOG_LEVEL=debug shows OpenTelemetry diagnostics at debug whatever LOG_LEVEL says, objects readable', async (t) => {
+  const service = await start('express5', { env: { OTEL_LOG_LEVEL: 'debug', LOG_LEVEL: 'info' } });
+  t.after(() => service.stop('SIGKILL'));
+  const line = JSON.parse(await service.waitForLine((text) => text.includes('app diagnostic'), 5000)) as Record<string, unknown>;
+  assert.equal(line.level, 'debug');
+  assert.equal(line.msg, 'app diagnostic { nested: { answer: 42 } }');
+  await service.waitForLine((text) => text.includes('"level":"debug"') && text.includes('Registered a global for'), 5000);
+  assert.ok(!service.lines.some((text) => text.includes('[object Object]')), 'no [object Object]');
+  const quiet = await start('express5', { env: { LOG_LEVEL: 'debug' } });
+  t.after(() => quiet.stop('SIGKILL'));
+  await answer(`${quiet.url}/items/1`);
+  await quiet.waitForLine((text) => text.includes('request completed'), 5000);
+  assert.ok(!quiet.lines.some((text) => text.includes('app diagnostic')), 'diagnostics stay off without OTEL_LOG_LEVEL');
+});
