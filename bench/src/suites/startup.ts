@@ -5,7 +5,7 @@
 // are detected from the entry point there). Targets: +100 ms (express only) and +150 ms (libraries) over
 // uninstrumented, as the median of the per-round differences.
 // Standalone: node bench/src/suites/startup.ts [--rounds 7] [--register <built register.js>]
-//   (default: packages/telemetry/dist/register.js, which `node packages/telemetry/scripts/build.ts` writes)
+//   (default: the build `pnpm bench` makes, node packages/telemetry/scripts/build.ts --outdir packages/telemetry/.bench-dist)
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { startChild } from '../child.ts';
 import { pairedDelta, type Spread, spread } from '../stats.ts';
 import type { Check } from '../summary.ts';
+import { LAB_BUILD_DIR } from '../variants.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const APPS = { express: 'express.cjs', libraries: 'libraries.cjs' } as const;
@@ -26,7 +27,7 @@ const LIBRARIES: Array<[string, string]> = [
   ['@opentelemetry/auto-instrumentations-node', 'bench/node_modules/@opentelemetry/auto-instrumentations-node'],
 ];
 const COMMON_ENV = { OTEL_SERVICE_NAME: 'bench-startup', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOGS_EXPORTER: 'none' };
-const BUILT_REGISTER = join(REPO, 'packages/telemetry/dist/register.js');
+const BUILT_REGISTER = join(REPO, LAB_BUILD_DIR, 'register.js');
 
 function variants(labRegister: string) {
   return [
