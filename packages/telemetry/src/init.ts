@@ -7,8 +7,8 @@ import { loadConfig, type TelemetryConfig } from './config/config.ts';
 import { AlsContextManager } from './tracing/context.ts';
 import { createThrottledReporter, type ReportLevel } from './logging/throttled-reporter.ts';
 import { instrumentHttpClients } from './http/client.ts';
-import { hookExpressErrors } from './http/express-errors.ts';
-import { hookFastifyErrors } from './http/fastify-errors.ts';
+import { expressServesGet, hookExpressErrors } from './http/express.ts';
+import { hookFastify } from './http/fastify.ts';
 import { accessLogObserver, profilerObserver, redMetricsObserver } from './http/observers.ts';
 import { PROCESS_CRASH, SHUTDOWN_DEADLINE } from './http/semconv.ts';
 import { instrumentHttpServer, toError } from './http/server.ts';
@@ -139,6 +139,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   }
   const onInstrumentationError = (error: unknown) => reporter.report('instrumentation', error);
   const servers = createServerTracker();
+  const fastify = hookFastify(onInstrumentationError, config.metrics.path);
   const server = instrumentHttpServer({
     tracer,
     contextManager,
@@ -147,7 +148,14 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     onFirstRequest(httpServer) {
       servers.add(httpServer);
       hookExpressErrors(httpServer);
-      if (servePrometheus && config.metrics.port === undefined) interceptMetricsPath(httpServer, config.metrics.path, metricsHandler);
+      if (!servePrometheus || config.metrics.port !== undefined) return;
+      // The application's own metrics route wins: ours is not served there, and the user is told where it can be.
+      if (expressServesGet(httpServer, config.metrics.path) || fastify.servesGet(httpServer)) {
+        logger.warn(
+          { path: config.metrics.path },
+          `the application serves GET ${config.metrics.path} itself: @lab/telemetry leaves it alone and does not serve its metrics on this server; set OTEL_EXPORTER_PROMETHEUS_PORT (own port) or LAB_TELEMETRY_METRICS_PATH (another path)`,
+        );
+      } else interceptMetricsPath(httpServer, config.metrics.path, metricsHandler);
     },
     logRequestError: (error, request) => logger.error({ err: error, method: request.method }, 'request failed'),
     onError: onInstrumentationError,
@@ -155,7 +163,6 @@ export function init(options: TelemetryOptions = {}): Telemetry {
   server.observers.push(redMetricsObserver(metrics));
   if (accessLog !== undefined) server.observers.push(accessLogObserver(accessLog));
   observeDrains({ draining: server.markDraining, cutting: (httpServer) => server.cutRequests(SHUTDOWN_DEADLINE, httpServer) });
-  hookFastifyErrors(onInstrumentationError);
   instrumentHttpClients(tracer, metrics, onInstrumentationError);
   startAutoInstrumentations({
     selection: config.traces.instrumentations,

@@ -323,3 +323,15 @@ test('OTEL_LOG_LEVEL=debug shows OpenTelemetry diagnostics at debug whatever LOG
   await quiet.waitForLine((text) => text.includes('request completed'), 5000);
   assert.ok(!quiet.lines.some((text) => text.includes('app diagnostic')), 'diagnostics stay off without OTEL_LOG_LEVEL');
 });
+
+for (const app of ['express5', 'fastify'] as const) {
+  test(`${app}: an application's own GET /metrics is left to it, with one warning naming the alternatives`, async (t) => {
+    const service = await start(app, { env: { APP_OWN_METRICS: '1' } });
+    t.after(() => service.stop('SIGKILL'));
+    for (let i = 0; i < 2; i++) assert.equal((await answer(`${service.url}/metrics`)).body, 'app metrics');
+    await service.waitForLine((line) => line.includes('OTEL_EXPORTER_PROMETHEUS_PORT'), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const warnings = jsonLines(service.lines).filter((line) => line.level === 'warn' && line.path === '/metrics');
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+  });
+}

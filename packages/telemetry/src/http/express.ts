@@ -1,5 +1,8 @@
-// Errors thrown by express handlers (express 4 and 5, and Nest on express) reach the request's span.
+// express apps (4 and 5, and Nest on express), found as a server's 'request' listener at its first request
+// (app.listen() and http.createServer(app) alike): the errors their handlers throw reach the request's span, and
+// their own GET routes are known (so that the metrics page never shadows one).
 //
+// Errors:
 // express catches what a handler throws (or rejects, in 5) and passes it along the middleware chain with next(err):
 // to the next error-handling middleware, or to the app's final handler (`finalhandler`, which answers 500 and prints
 // the stack). Nothing of that is published, so it is hooked here, on the app instance found as the server's
@@ -18,7 +21,7 @@ type Handle = (this: unknown, request: IncomingMessage, response: unknown, next:
 type HandleError = (this: unknown, error: unknown, request: IncomingMessage, response: unknown, next: Next) => unknown;
 interface ExpressRouter {
   handle: Handle;
-  stack?: object[];
+  stack?: Array<{ route?: { path?: unknown; methods?: Record<string, boolean> } }>;
 }
 interface ExpressApp {
   handle: unknown;
@@ -40,16 +43,29 @@ function isExpressApp(listener: unknown): listener is ExpressApp {
   return typeof listener === 'function' && typeof (listener as Partial<ExpressApp>).handle === 'function' && 'settings' in listener;
 }
 
-/** Hooks the express apps that serve `server`'s requests (called at the server's first request). */
-export function hookExpressErrors(server: Server): void {
+function routersOf(server: Server): ExpressRouter[] {
+  const routers: ExpressRouter[] = [];
   for (const listener of server.listeners('request')) {
     if (!isExpressApp(listener)) continue;
     const router = listener._router ?? ('router' in listener ? listener.router : undefined);
-    if (router === undefined || (router as { [kHooked]?: true })[kHooked]) continue;
+    if (router !== undefined) routers.push(router);
+  }
+  return routers;
+}
+
+/** Hooks the express apps that serve `server`'s requests (called at the server's first request). */
+export function hookExpressErrors(server: Server): void {
+  for (const router of routersOf(server)) {
+    if ((router as { [kHooked]?: true })[kHooked]) continue;
     hookRouter(router);
     const layer = router.stack?.[0];
     if (layer !== undefined) hookLayerPrototype(Object.getPrototypeOf(layer) as Record<string, unknown>);
   }
+}
+
+/** Whether an express app serving `server` has its own top-level GET route for `path`. */
+export function expressServesGet(server: Server, path: string): boolean {
+  return routersOf(server).some((router) => router.stack?.some((layer) => layer.route?.path === path && layer.route.methods?.get === true));
 }
 
 function hookRouter(router: ExpressRouter & { [kHooked]?: true }): void {
