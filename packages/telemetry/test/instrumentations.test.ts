@@ -84,8 +84,9 @@ async function run(app: RunningService, scenario: string, settle: (spans: Receiv
   const answer = await fetch(`${app.url}/${scenario}`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
   assert.equal(answer.status, 200, `${scenario}: ${await answer.text()}\n${app.stderr()}`);
   const server = await receiver.waitForSpan((span) => span.traceId === traceId && span.kind === SERVER && span.attributes['url.path'] === `/${scenario}`, 10_000);
-  // Client spans end before the server span: once it is exported, a later batch can only add stragglers.
-  const deadline = Date.now() + 5000;
+  // Client spans end before the server span and spans are exported in the order they end, one batch at a time: once
+  // the server span is in, the others are too. The short wait only covers a misbehaving exporter.
+  const deadline = Date.now() + 1000;
   while (!settle(receiver.spansOfTrace(traceId)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   return { server, spans: receiver.spansOfTrace(traceId) };
 }
@@ -178,6 +179,20 @@ for (const { mode, script, esm } of MODES) {
         assert.equal(line['span_id'], server.spanId);
         assert.equal(line['trace_flags'], '01');
       });
+    }
+  });
+}
+
+for (const { variable, value, traced } of [
+  { variable: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', value: 'pg', traced: { pg: false, ioredis: true } },
+  { variable: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', value: 'none', traced: { pg: false, ioredis: false } },
+]) {
+  test(`${variable}=${value} turns off ${value === 'none' ? 'every instrumentation' : `${value}, not the others`}`, async (t) => {
+    const app = await startService({ script: join(project.dir, 'app.cjs'), nodeArgs: NO_TYPESCRIPT, cwd: tmpdir(), env: { ...appEnv('instr-selection'), [variable]: value } });
+    t.after(() => app.stop('SIGKILL'));
+    for (const [scenario, expected] of Object.entries(traced)) {
+      const { server, spans } = await run(app, scenario, (all) => all.some((span) => span.kind === CLIENT));
+      assert.equal(childrenOf(spans, server).some((span) => span.kind === CLIENT), expected, `${scenario} traced: ${expected}`);
     }
   });
 }
