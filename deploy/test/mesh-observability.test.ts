@@ -1,7 +1,7 @@
 // The mesh's own signals and Kiali, cross-referenced with the rest: the Telemetry resources name providers istiod
 // defines; the ingress gateway's access log carries the fields Fluent Bit ships to Loki (service_name, level labels,
 // trace_id as structured metadata) under the service name Istio's tracer gives the gateway, so Grafana's "logs for
-// this span" finds it; Kiali's values fit the Kiali CR's schema (kiali-operator, vendored under deploy/upstream/crds),
+// this span" finds it; Kiali's values fit the Kiali CR's schema (kiali-operator, its contract under deploy/upstream/crds),
 // log in with tokens, read Thanos Query, and link to Grafana and to Tempo through Grafana's datasource.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { crdSchema, loadCrdContract } from '../src/crd-contract.ts';
 import { platformCatalog } from '../src/endpoints.ts';
 import { keyValueList, parseClassicConfig, value } from '../src/fluent-bit.ts';
 import { argoApps, renderedKustomizations } from '../src/inventory.ts';
@@ -103,17 +104,9 @@ test("the ingress gateway's access log reaches Loki with its trace id, under the
   assert.ok(holder.wave > app('istio-ingressgateway').wave, `${holder.name} (wave ${holder.wave}) before istio-ingressgateway`);
 });
 
-/** The Kiali CR spec as a closed JSON Schema: a key the CR does not declare is an error (Kiali would ignore it). */
-function closed(schema: Json): Json {
-  if (Array.isArray(schema)) return schema.map(closed);
-  if (!schema || typeof schema !== 'object') return schema;
-  const out: JsonObject = {};
-  for (const [key, item] of Object.entries(schema)) if (!key.startsWith('x-kubernetes-') && key !== 'default') out[key] = closed(item);
-  if (schema['properties'] && !schema['x-kubernetes-preserve-unknown-fields'] && schema['additionalProperties'] === undefined) out['additionalProperties'] = false;
-  return out;
-}
-const kialiCr = JSON.parse(readFileSync(join(DEPLOY_DIR, 'upstream', 'crds', 'kiali-2.29.0.json'), 'utf8')) as { source: JsonObject; spec: JsonObject };
-const validateKiali = new Ajv({ allErrors: true, strict: false }).compile(closed(kialiCr.spec) as object);
+// The Kiali CR spec's contract as a closed JSON Schema: a key the CR does not declare is an error (Kiali would ignore it).
+const kialiCr = loadCrdContract('kiali', '2.29.0');
+const validateKiali = new Ajv({ allErrors: true, strict: false }).compile(crdSchema(kialiCr));
 const kialiProblems = (values: JsonObject) => {
   // kiali_route_url is the chart's own key; the template drops it before writing the config (configmap.yaml).
   const { kiali_route_url: _route, ...config } = values;
@@ -123,13 +116,14 @@ const kialiProblems = (values: JsonObject) => {
 test("Kiali's values fit the Kiali CR of its version and log in with a token, read-only", () => {
   const kiali = app('kiali');
   assert.equal(kiali.helm?.chart, 'kiali-server');
-  assert.equal(`v${kiali.helm.version}`, kialiCr.source['tag'], 'the CR schema of the pinned release');
+  assert.equal(`v${kiali.helm.version}`, kialiCr.source.tag, 'the CR schema of the pinned release');
   assert.deepEqual(kialiProblems(kiali.values), []);
   assert.ok(['token', 'openid', 'header'].includes(String(at(kiali.values, 'auth', 'strategy'))), 'never anonymous (the chart default strategy on Kubernetes is token; be explicit)');
   assert.equal(at(kiali.values, 'deployment', 'view_only_mode'), true);
   // Negative controls: a misspelt key and a wrong type are caught.
   assert.ok(kialiProblems({ ...kiali.values, external_services: { tracing: { tempo_config: { datasourceUid: 'tempo' } } } }).some((problem) => /additionalProperty":"datasourceUid"/.test(problem)));
   assert.ok(kialiProblems({ auth: { strategy: 'password' } }).some((problem) => /allowedValues/.test(problem)));
+  assert.ok(kialiProblems({ deployment: { custom_envs: [{ name: 'X', valu: '1' }] } }).some((problem) => /custom_envs\/0 must have required property 'value'/.test(problem)));
 });
 
 test('Kiali reads Thanos Query and Istio metrics, links to Grafana and to Tempo traces through the tempo datasource', () => {
