@@ -3,6 +3,7 @@
 // hooked through its diagnostics channel; koa and hapi when the application loads them, if it has them.
 import { hookHapiRoutes } from './hapi.ts';
 import { hookKoaRoutes } from './koa.ts';
+import { hookNestErrors } from '../nest.ts';
 
 export interface ModuleRouteAdapter {
   /** The framework module, hooked for require() and (registered with the ESM hooks) import. */
@@ -13,6 +14,8 @@ export interface ModuleRouteAdapter {
 export const MODULE_ROUTE_ADAPTERS: readonly ModuleRouteAdapter[] = [
   { module: 'koa', install: hookKoaRoutes },
   { module: '@hapi/hapi', install: hookHapiRoutes },
+  // Not a route adapter: Nest's own exception filter, hooked the same way so that handler errors reach the span.
+  { module: '@nestjs/core', install: hookNestErrors },
 ];
 
 export { hookFastifyRoutes } from './fastify.ts';
