@@ -1,7 +1,8 @@
 // Auto-detected instrumentations, as a user gets them: an application in a temporary project outside this
 // repository depends on the built package and on real libraries, and is started from another working directory
 // (detection follows the entry point, not the cwd). Each library call made in a request must produce its span under
-// the request's server span, in CommonJS (init() first line) and in ESM (--import .../register, static imports).
+// the request's server span, in CommonJS (init() first line) and in ESM (--import .../register with static imports,
+// and init() followed by a dynamic import of the application).
 // Servers: PostgreSQL and Redis started by the test from the Debian packages (free ports, data in a temporary
 // directory; PG_PORT / REDIS_PORT use running ones instead), MariaDB and RabbitMQ running on loopback (MYSQL_PORT,
 // AMQP_PORT; their tests are skipped, saying so, when nothing listens there).
@@ -94,15 +95,16 @@ async function run(app: RunningService, scenario: string, settle: (spans: Receiv
 const childrenOf = (spans: ReceivedSpan[], parent: ReceivedSpan) => spans.filter((span) => span.parentSpanId === parent.spanId);
 
 const MODES = [
-  { mode: 'CommonJS, init() on the first line', script: 'app.cjs', esm: false },
-  { mode: 'ESM, --import @lab/telemetry/register', script: 'app.mjs', esm: true },
+  { mode: 'CommonJS, init() on the first line', script: 'app.cjs', register: false },
+  { mode: 'ESM, --import @lab/telemetry/register', script: 'app.mjs', register: true },
+  { mode: 'ESM, init() then import() of the application', script: 'main.mjs', register: false },
 ];
 
-for (const { mode, script, esm } of MODES) {
+for (const { mode, script, register } of MODES) {
   describe(mode, () => {
     let app: RunningService;
     before(async () => {
-      const nodeArgs = esm ? [...NO_TYPESCRIPT, '--import', project.register] : NO_TYPESCRIPT;
+      const nodeArgs = register ? [...NO_TYPESCRIPT, '--import', project.register] : NO_TYPESCRIPT;
       app = await startService({ script: join(project.dir, script), nodeArgs, cwd: tmpdir(), env: appEnv(`instr-${script}`) });
     });
     after(() => app?.stop('SIGKILL'));
@@ -197,13 +199,15 @@ for (const { variable, value, traced } of [
   });
 }
 
-test('a library loaded before init() is named in one warning (it would produce no spans)', async (t) => {
-  const app = await startService({ script: join(project.dir, 'early.cjs'), nodeArgs: NO_TYPESCRIPT, cwd: dirname(project.dir), env: appEnv('instr-early') });
-  t.after(() => app.stop('SIGKILL'));
-  const line = JSON.parse(await app.waitForLine((text) => text.includes('"module":"pg"'), 5000)) as Record<string, unknown>;
-  assert.equal(line['level'], 'warn');
-  assert.equal(line['instrumentation'], 'pg');
-  assert.match(String(line['msg']), /^pg was loaded before @lab\/telemetry could instrument it/);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal(app.lines.filter((text) => text.includes('"module":"pg"')).length, 1, 'warned once');
-});
+for (const script of ['early.cjs', 'early.mjs']) {
+  test(`${script}: a library loaded before init() is named in one warning (it would produce no spans)`, async (t) => {
+    const app = await startService({ script: join(project.dir, script), nodeArgs: NO_TYPESCRIPT, cwd: dirname(project.dir), env: appEnv('instr-early') });
+    t.after(() => app.stop('SIGKILL'));
+    const line = JSON.parse(await app.waitForLine((text) => text.includes('"module":"pg"'), 5000)) as Record<string, unknown>;
+    assert.equal(line['level'], 'warn');
+    assert.equal(line['instrumentation'], 'pg');
+    assert.match(String(line['msg']), /^pg was loaded before @lab\/telemetry could instrument it/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(app.lines.filter((text) => text.includes('"module":"pg"')).length, 1, 'warned once');
+  });
+}
