@@ -18,7 +18,21 @@ import { createUserProject, type UserProject } from './fixtures/instr-project/pr
 import { startPostgres, startRedis, type TestServer } from './fixtures/instr-project/servers.ts';
 import { type RunningService, startService } from './helpers/service.ts';
 
-const LIBRARIES = ['pg', 'ioredis', 'redis', 'mysql2', 'amqplib', 'undici', 'winston', 'bunyan', '@grpc/grpc-js', 'graphql', 'kafkajs'];
+const LIBRARIES = [
+  'pg',
+  'ioredis',
+  'redis',
+  'mysql2',
+  'amqplib',
+  'undici',
+  'winston',
+  'bunyan',
+  '@grpc/grpc-js',
+  'graphql',
+  'kafkajs',
+  '@aws-sdk/client-sqs',
+  'mongodb',
+];
 const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
@@ -172,6 +186,21 @@ for (const { mode, script, register } of MODES) {
       assert.ok(send, JSON.stringify(spans.map((span) => [span.name, span.kind, span.attributes])));
       assert.equal(send.attributes['messaging.destination.name'], 'lab-orders');
       assert.equal(send.status.code, 2);
+    });
+
+    test('@aws-sdk/client-sqs (no endpoint): the failed call has its client span under the server span, the HTTP attempt under it', async () => {
+      const isCall = (span: ReceivedSpan) => span.kind === CLIENT && span.attributes['rpc.system'] === 'aws-api';
+      const { server, spans } = await run(app, 'awsSdk', (all) => all.some(isCall));
+      const call = childrenOf(spans, server).find(isCall);
+      assert.ok(call, JSON.stringify(spans.map((span) => [span.name, span.kind, span.attributes])));
+      assert.equal(call.attributes['rpc.service'], 'SQS');
+      assert.equal(call.attributes['rpc.method'], 'ListQueues');
+      assert.equal(call.status.code, 2);
+      assert.ok(childrenOf(spans, call).some((span) => span.kind === CLIENT && span.attributes['server.port'] === 9), 'the HTTP request span');
+    });
+
+    test('mongodb (no server): the driver the application loaded is instrumented', async () => {
+      await run(app, 'mongodb', () => true);
     });
 
     for (const logger of ['winston', 'bunyan']) {
