@@ -61,10 +61,19 @@ export function libraryEnumValues(): Record<'OTEL_PROPAGATORS' | 'OTEL_TRACES_SA
 
 /** The downstream services a service's code asks for (downstreamFromEnv('<name>', ...) reads <NAME>_URL). */
 export function downstreamsInCode(service: string): string[] {
-  const dir = join(REPO_ROOT, 'services', service, 'src');
-  if (!existsSync(dir)) return [];
-  const names = readdirSync(dir)
-    .filter((file) => file.endsWith('.ts'))
-    .flatMap((file) => [...readFileSync(join(dir, file), 'utf8').matchAll(/downstreamFromEnv\(\s*'([a-z]+)'/g)].map((match) => match[1]!));
+  return matchesInSources([join(REPO_ROOT, 'services', service, 'src')], /downstreamFromEnv\(\s*'([a-z]+)'/g);
+}
+
+/** Secret-valued variables (…_KEY, …_TOKEN, …_SECRET, …_PASSWORD) that a service or the kit it runs on reads. */
+export function secretVariablesInCode(service: string): string[] {
+  const dirs = [join(REPO_ROOT, 'services', service, 'src'), join(REPO_ROOT, 'packages', 'service-kit', 'src')];
+  return matchesInSources(dirs, /env\['([A-Z0-9_]+_(?:KEY|TOKEN|SECRET|PASSWORD))'\]/g);
+}
+
+function matchesInSources(dirs: string[], pattern: RegExp): string[] {
+  const names = dirs
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) => readdirSync(dir).filter((file) => file.endsWith('.ts')).map((file) => join(dir, file)))
+    .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(pattern)].map((match) => match[1]!));
   return [...new Set(names)].sort();
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { conventionDatasourceUids, conventionPorts, downstreamsInCode, libraryEnumValues, libraryLogKeys } from '../src/conventions.ts';
+import { conventionDatasourceUids, conventionPorts, downstreamsInCode, libraryEnumValues, libraryLogKeys, secretVariablesInCode } from '../src/conventions.ts';
 import { type Endpoint, findEndpoints, platformCatalog, type ServiceRef, unresolved } from '../src/endpoints.ts';
 import { parseClassicConfig, pipelineProblems, value } from '../src/fluent-bit.ts';
 import { argoApps, OVERLAYS, renderedKustomizations } from '../src/inventory.ts';
@@ -94,10 +94,15 @@ for (const overlay of OVERLAYS) {
       assert.ok(dataMount, `${service}: DATA_DIR is not a mounted volume (the root filesystem is read-only)`);
       const volume = asArray(at(deployment, 'spec', 'template', 'spec', 'volumes')).map(asObject).find((candidate) => candidate['name'] === dataMount['name']);
       assert.ok(volume?.['emptyDir'] || volume?.['persistentVolumeClaim'], `${service}: DATA_DIR volume is neither emptyDir nor PVC`);
-      const token = asObject(at(env.get('LAB_ADMIN_TOKEN'), 'valueFrom', 'secretKeyRef'));
-      const externalSecret = byKind(objects, 'ExternalSecret').find((candidate) => at(candidate, 'spec', 'target', 'name') === token['name']);
-      assert.ok(externalSecret, `${service}: LAB_ADMIN_TOKEN's Secret ${String(token['name'])} is not made by an ExternalSecret`);
-      assert.ok(asArray(at(externalSecret, 'spec', 'data')).some((entry) => asObject(entry)['secretKey'] === token['key']), 'the ExternalSecret provides the key');
+      const secrets = secretVariablesInCode(service);
+      assert.ok(secrets.includes('LAB_ADMIN_TOKEN'), `${service}: the admin token is read through the kit`);
+      for (const variable of secrets) {
+        assert.ok(env.get(variable), `${service}: its code reads ${variable} but the Deployment does not set it`);
+        const ref = asObject(at(env.get(variable), 'valueFrom', 'secretKeyRef'));
+        const externalSecret = byKind(objects, 'ExternalSecret').find((candidate) => at(candidate, 'spec', 'target', 'name') === ref['name']);
+        assert.ok(externalSecret, `${service}: ${variable}'s Secret ${String(ref['name'])} is not made by an ExternalSecret`);
+        assert.ok(asArray(at(externalSecret, 'spec', 'data')).some((entry) => asObject(entry)['secretKey'] === ref['key']), `${variable}: the ExternalSecret provides the key`);
+      }
     }
   });
 
