@@ -37,8 +37,7 @@ function optInStableDatabaseSemconv(): void {
   else if (!/\bdatabase\b/.test(current)) process.env.OTEL_SEMCONV_STABILITY_OPT_IN = `${current},database`;
 }
 
-/** Returns the names of the enabled instrumentations. */
-export function startAutoInstrumentations({ selection, tracing, metrics, logger, onError }: AutoInstrumentationOptions): string[] {
+export function startAutoInstrumentations({ selection, tracing, metrics, logger, onError }: AutoInstrumentationOptions): void {
   const directory = applicationDirectory();
   hookFastifyRoutes(onError);
   const routeAdapters = MODULE_ROUTE_ADAPTERS.filter((adapter) => isInstalled(adapter.module, directory));
@@ -48,24 +47,21 @@ export function startAutoInstrumentations({ selection, tracing, metrics, logger,
   }
   registerEsmHooks([...entries.flatMap((entry) => entry.hooks), ...routeAdapters.map((adapter) => adapter.module)]);
   for (const adapter of routeAdapters) adapter.install();
-  if (entries.length === 0) return [];
+  if (entries.length === 0) return;
   optInStableDatabaseSemconv();
   const tracerProvider = dbMetricsTracerProvider(metrics);
-  const enabled: string[] = [];
   for (const entry of entries) {
     for (const module of loadedTooEarly(entry)) {
       logger.warn(
         { instrumentation: entry.name, module },
-        `${module} was loaded before @lab/telemetry could instrument it: it produces no spans. Start telemetry first ` +
-          '(node --import @lab/telemetry/register, or init() in a module that runs before the application imports it)',
+        `${module} was loaded before @lab/telemetry could instrument it: it produces no spans. Start telemetry first: ` +
+          'node --import @lab/telemetry/register, or init() before require() of it (CommonJS) or before import() of the application (ESM)',
       );
     }
     try {
       enableInstrumentation(entry, tracerProvider);
-      enabled.push(entry.name);
     } catch (error) {
       logger.warn({ err: error, instrumentation: entry.name }, `instrumentation "${entry.name}" not loaded`);
     }
   }
-  return enabled;
 }
