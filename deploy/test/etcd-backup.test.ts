@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from '../src/hcl.ts';
 import { parse, stringify } from 'yaml';
 import { argoApps } from '../src/inventory.ts';
 import { asArray, asObject, at, type JsonObject, loadFile } from '../src/manifests.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from '../src/hcl.ts';
 import { argoApps } from '../src/inventory.ts';
 import { asArray, asObject, at, type JsonObject, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
