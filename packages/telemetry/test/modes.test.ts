@@ -29,7 +29,7 @@ test('OTEL_EXPORTER_PROMETHEUS_PORT serves metrics on their own server, not on t
   await onApp.text();
   await service.waitForLine((line) => line.includes('metrics server listening'), 5000);
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  assert.match(text, /^http_server_request_duration_seconds_count\{http_request_method="GET",http_route="\/items\/:id",http_response_status_code="200"\} 1$/m);
+  assert.match(text, /^http_server_request_duration_seconds_count\{http_request_method="GET",http_route="\/items\/:id",http_response_status_code="200",url_scheme="http"\} 1$/m);
   assert.doesNotMatch(text, /http_route="\/metrics"/, 'scrapes of the metrics server are not counted');
 });
 
