@@ -176,12 +176,13 @@ test('Kiali reads Thanos Query and Istio metrics, links to Grafana and to Tempo 
   const envoy = monitors.find((doc) => doc['kind'] === 'PodMonitor');
   const endpoint = asObject(asArray(at(envoy, 'spec', 'podMetricsEndpoints'))[0]);
   assert.equal(endpoint['path'], '/stats/prometheus');
+  assert.equal(endpoint['port'], 'http-envoy-prom', 'the Envoy stats port every istio-proxy container declares');
   assert.ok(asArray(endpoint['relabelings']).map(asObject).some((rule) => rule['action'] === 'keep' && rule['regex'] === 'istio-proxy'));
   assert.equal(at(envoy, 'spec', 'namespaceSelector', 'any'), true);
   assert.ok(monitors.some((doc) => doc['kind'] === 'ServiceMonitor' && JSON.stringify(at(doc, 'spec', 'selector')).includes('pilot')));
   assert.equal(at(app('kube-prometheus-stack').values, 'prometheus', 'prometheusSpec', 'podMonitorSelectorNilUsesHelmValues'), false, 'Prometheus selects PodMonitors outside its chart');
-  // The shop's Cilium policies let Prometheus reach the sidecars' metrics port: 15020, what Istio's injection sets as
-  // prometheus.io/port (pkg/kube/inject, metrics merging), the annotation the PodMonitor relabels the address from.
+  // The shop's Cilium policies let Prometheus reach the sidecars' Envoy stats port: 15090, `http-envoy-prom` in
+  // Istio's injection template (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
   const shopPods = renderedKustomizations(apps).get('deploy/apps/overlays/dev')!.filter((object) => object['kind'] === 'Deployment');
   const policies = loadDir(join(DEPLOY_DIR, 'platform', 'cilium')).map(({ doc }) => doc).filter((doc) => doc['kind'] === 'CiliumNetworkPolicy');
   for (const deployment of shopPods) {
@@ -191,6 +192,6 @@ test('Kiali reads Thanos Query and Istio metrics, links to Grafana and to Tempo 
       .flatMap((policy) => asArray(at(policy, 'spec', 'ingress')).map(asObject))
       .filter((rule) => asArray(rule['fromEndpoints']).some((selector) => at(selector, 'matchLabels', 'k8s:io.kubernetes.pod.namespace') === 'monitoring'))
       .flatMap((rule) => asArray(rule['toPorts']).flatMap((ports) => asArray(asObject(ports)['ports']).map((port) => String(asObject(port)['port']))));
-    assert.ok(allowed.includes('15020'), `${at(deployment, 'metadata', 'name')}: Prometheus may not scrape its sidecar on 15020`);
+    assert.ok(allowed.includes('15090'), `${at(deployment, 'metadata', 'name')}: Prometheus may not scrape its sidecar on 15090`);
   }
 });
