@@ -5,15 +5,15 @@
 //
 // <dir> holds one bare or working git copy per repository as <owner>+<name>/repo, <owner>+<name> or <owner>/<name>
 // (e.g. `git clone --bare https://github.com/grafana-community/helm-charts <dir>/grafana-community+helm-charts`).
-// The chart's release is found by the version in its Chart.yaml (the commit that introduced it) or by tag. When the
-// pinned version is not in the copy, the closest release of the same minor line stands for it, or the newest release
-// when the pin is newer than the copy; the contract then records the pin and why. Contracts no Application uses are
-// removed.
+// The chart's release is found by the version in its Chart.yaml (the commit that introduced it) or by tag. A pinned
+// version the copy does not have is an error (no other release stands for it: pin a version you can check, or bring a
+// newer copy). Each contract also records the release's appVersion, which the tests compare between a CRD chart and
+// the operator it serves. Contracts no Application uses are removed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type ChartContract, CONTRACTS_DIR, contractPaths, templatePaths, valuedReleases } from '../src/chart-values.ts';
+import { type ChartContract, CONTRACTS_DIR, contractPaths, pinnedReleases, templatePaths } from '../src/chart-values.ts';
 import { argoApps } from '../src/inventory.ts';
 import type { JsonObject } from '../src/manifests.ts';
 
@@ -28,6 +28,10 @@ interface Source {
    */
   releases?: 'history' | 'tags' | 'tarballs';
   tagPattern?: RegExp;
+  /**
+   * The release tag is the chart version; the Chart.yaml in git carries placeholders (Istio's 1.0.0, Kiali's 0.0.0)
+   * that the release build replaces with the tag for both `version` and `appVersion`.
+   */
   tagIsVersion?: boolean;
   /** A key the chart's values.yaml nests its defaults under, merged by its templates with the user's top-level values. */
   defaultsUnder?: string;
@@ -52,8 +56,10 @@ const SOURCES: Record<string, Source> = {
   seaweedfs: { repo: 'seaweedfs/seaweedfs', path: 'k8s/charts/seaweedfs' },
   // Kyverno's main branch carries a placeholder chart version; each release tag sets the real one.
   kyverno: { repo: 'kyverno/kyverno', path: 'charts/kyverno', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/ },
+  'prometheus-operator-crds': { repo: 'prometheus-community/helm-charts', path: 'charts/prometheus-operator-crds' },
   // Istio's charts say version 1.0.0 in git; the release tag is the published chart version, and the templates merge
   // `_internal_defaults_do_not_set` with the user's values.
+  base: { repo: 'istio/istio', path: 'manifests/charts/base', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
   cni: { repo: 'istio/istio', path: 'manifests/charts/istio-cni', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
   istiod: { repo: 'istio/istio', path: 'manifests/charts/istio-control/istio-discovery', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
   gateway: { repo: 'istio/istio', path: 'manifests/charts/gateway', releases: 'tags', tagPattern: /^\d+\.\d+\.\d+$/, tagIsVersion: true, defaultsUnder: '_internal_defaults_do_not_set' },
@@ -93,7 +99,8 @@ function show(dir: string, commit: string, file: string): string | undefined {
 }
 
 // A line match, not a YAML parse: some old Chart.yaml revisions in these histories are not valid YAML.
-const chartVersion = (text: string | undefined): string | undefined => text?.match(/^version:\s*["']?([^"'\s#]+)/m)?.[1];
+const chartField = (text: string | undefined, field: 'version' | 'appVersion'): string | undefined => text?.match(new RegExp(String.raw`^${field}:\s*["']?([^"'\s#]+)`, 'm'))?.[1];
+const chartVersion = (text: string | undefined): string | undefined => chartField(text, 'version');
 
 interface Release {
   version: string;
@@ -150,19 +157,10 @@ function compare(a: string, b: string): number {
   return 0;
 }
 
-/** The release standing for a pinned version, and why when it is not that version. */
-function choose(all: Map<string, Release>, pinned: string, repo: string): { release: Release; reason?: string } | undefined {
-  const exact = all.get(pinned) ?? all.get(`v${pinned}`);
-  if (exact) return { release: exact };
-  const sorted = [...all.values()].filter((release) => !/-/.test(release.version)).sort((a, b) => compare(a.version, b.version));
-  const newest = sorted.at(-1);
-  if (!newest) return undefined;
-  const line = (version: string) => numbers(version).slice(0, 2).join('.');
-  const sameLine = sorted.filter((release) => line(release.version) === line(pinned));
-  const closest = sameLine.sort((a, b) => Math.abs(compare(a.version, pinned)) - Math.abs(compare(b.version, pinned)) || compare(b.version, a.version))[0];
-  if (closest) return { release: closest, reason: `${pinned} is not in ${repo}'s history; ${closest.version} is the closest release of the ${line(pinned)} line` };
-  if (compare(pinned, newest.version) > 0) return { release: newest, reason: `${pinned} is newer than the copy of ${repo} used (newest release ${newest.version}, ${newest.date})` };
-  return undefined;
+/** Why a pinned version has no release in the copy, naming the newest release it has. */
+function absent(all: Map<string, Release>, pinned: string, repo: string): string {
+  const newest = [...all.values()].filter((release) => !/-/.test(release.version)).sort((a, b) => compare(a.version, b.version)).at(-1);
+  return `${pinned} is not in the copy of ${repo}${newest ? ` (newest release there: ${newest.version}, ${newest.date})` : ''}`;
 }
 
 /** contract.json with one path per line, so a refresh diffs key by key. */
@@ -177,26 +175,24 @@ function serialize(contract: ChartContract): string {
 
 const contracts = new Map<string, ChartContract>();
 const missing: string[] = [];
-for (const release of valuedReleases(argoApps())) {
+for (const release of pinnedReleases(argoApps())) {
   const source = SOURCES[release.chart];
   if (!source) {
     missing.push(`${release.where}: chart ${release.chart} has no entry in SOURCES`);
     continue;
   }
   const dir = gitDir(source.repo);
-  const chosen = choose(releases(dir, source), release.version, source.repo);
-  if (!chosen) {
-    missing.push(`${release.where}: ${release.chart} ${release.version} not found in ${source.repo}`);
+  const all = releases(dir, source);
+  const upstream = all.get(release.version) ?? all.get(`v${release.version}`);
+  if (!upstream) {
+    missing.push(`${release.where}: ${release.chart} ${absent(all, release.version, source.repo)}`);
     continue;
   }
-  const { release: upstream, reason } = chosen;
   const key = `${release.chart}-${upstream.version.replace(/^v/, '')}`;
-  const existing = contracts.get(key);
-  if (existing) {
-    if (reason && !existing.substitutes?.some((entry) => entry.pinned === release.version)) existing.substitutes = [...(existing.substitutes ?? []), { pinned: release.version, reason }];
-    continue;
-  }
+  if (contracts.has(key)) continue;
   const files = chartFiles(dir, source, upstream);
+  const appVersion = source.tagIsVersion ? upstream.version : chartField(files.read('Chart.yaml'), 'appVersion');
+  if (!appVersion) throw new Error(`${source.repo}@${upstream.commit}: no appVersion in ${source.path}/Chart.yaml`);
   const valuesText = files.read('values.yaml');
   if (valuesText === undefined) throw new Error(`${source.repo}@${upstream.commit}: no ${source.path}/values.yaml`);
   let defaults = (parse(valuesText) ?? {}) as JsonObject;
@@ -209,14 +205,14 @@ for (const release of valuedReleases(argoApps())) {
   contracts.set(key, {
     chart: release.chart,
     version: upstream.version.replace(/^v/, ''),
+    appVersion,
     source: {
       repo: source.repo,
       path: upstream.tarball ? `${upstream.tarball}:${source.path}` : source.path,
       commit: upstream.commit,
       date: upstream.date,
-      files: ['values.yaml', ...(schemaText ? ['values.schema.json'] : []), 'templates/'],
+      files: ['Chart.yaml', 'values.yaml', ...(schemaText ? ['values.schema.json'] : []), 'templates/'],
     },
-    ...(reason ? { substitutes: [{ pinned: release.version, reason }] } : {}),
     // values.yaml joins the templates for the strings the chart passes to tpl.
     paths: templatePaths(contractPaths(defaults, schemaText ? JSON.parse(schemaText) : undefined), [valuesText, ...templates]),
   });
@@ -234,8 +230,7 @@ const rows = [...contracts.values()]
   .sort((a, b) => a.chart.localeCompare(b.chart))
   .map((contract) => {
     const { repo, path, commit, date, files } = contract.source;
-    const pinned = contract.substitutes?.map((entry) => entry.pinned).join(', ') ?? contract.version;
-    return `| ${contract.chart} | ${pinned} | ${contract.version} | ${repo} | \`${path}\` | \`${commit}\` (${date}) | ${files.join(', ')} | ${Object.keys(contract.paths).length} |`;
+    return `| ${contract.chart} | ${contract.version} | ${contract.appVersion} | ${repo} | \`${path}\` | \`${commit}\` (${date}) | ${files.join(', ')} | ${Object.keys(contract.paths).length} |`;
   });
 writeFileSync(
   join(CONTRACTS_DIR, 'SOURCES.md'),
@@ -244,11 +239,11 @@ writeFileSync(
     '',
     'Generated by `node deploy/scripts/vendor-chart-schemas.ts --mirrors <dir>`; do not edit. Each `<chart>-<version>/contract.json`',
     "lists the key paths of the chart's default `values.yaml` and, where the chart has one, what its `values.schema.json`",
-    'declares (types, enums, free-form maps). `deploy/test/chart-values.test.ts` validates every values file against it.',
-    'When the pinned version was not in the repository copy, the contract of the closest release stands for it (see',
-    '`substitutes` in the contract).',
+    'declares (types, enums, free-form maps), and its `appVersion`. `deploy/test/chart-values.test.ts` validates every',
+    'values file against the contract of the exact version its Application pins, and compares the appVersions of CRD',
+    'charts with those of the operators they serve.',
     '',
-    '| chart | pinned | contract of | repository | path | commit | from | key paths |',
+    '| chart | version | appVersion | repository | path | commit | from | key paths |',
     '|-------|--------|-------------|------------|------|--------|------|-----------|',
     ...rows,
     '',

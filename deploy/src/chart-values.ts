@@ -38,9 +38,9 @@ export interface ChartSource {
 export interface ChartContract {
   chart: string;
   version: string;
+  /** The chart's Chart.yaml `appVersion` at that release: the version of the software it installs by default. */
+  appVersion: string;
   source: ChartSource;
-  /** Versions pinned by Applications that this contract stands for, with why no exact contract exists. */
-  substitutes?: { pinned: string; reason: string }[];
   paths: Record<string, PathRule>;
 }
 
@@ -250,23 +250,24 @@ export function loadContracts(dir: string = CONTRACTS_DIR): ChartContract[] {
     .map((entry) => JSON.parse(readFileSync(join(dir, entry.name, 'contract.json'), 'utf8')) as ChartContract);
 }
 
-/** A chart installed with values of ours: by an Argo CD Application, or by hand in the README's bootstrap. */
-export interface ValuedRelease {
+/** A chart release a file of ours pins: an Argo CD Application's Helm source, or the README's `cilium install`. */
+export interface PinnedRelease {
   name: string;
   /** The file that pins the chart version. */
   where: string;
   chart: string;
   version: string;
+}
+
+/** A pinned chart release installed with values of ours. */
+export interface ValuedRelease extends PinnedRelease {
   valueFiles: string[];
   values: JsonObject;
 }
 
-/** The contract standing for a release's pinned chart version: the exact version, or an explicit substitute. */
-export function contractFor(release: Pick<ValuedRelease, 'chart' | 'version'>, contracts: ChartContract[]): ChartContract | undefined {
-  return (
-    contracts.find((contract) => contract.chart === release.chart && contract.version === release.version) ??
-    contracts.find((contract) => contract.chart === release.chart && contract.substitutes?.some((entry) => entry.pinned === release.version))
-  );
+/** The contract of a release's pinned chart version; none when the contracts lack that exact version. */
+export function contractFor(release: Pick<PinnedRelease, 'chart' | 'version'>, contracts: ChartContract[]): ChartContract | undefined {
+  return contracts.find((contract) => contract.chart === release.chart && contract.version === release.version);
 }
 
 /** A `--set a.b=value` override as a values object (Helm reads true/false/null and numbers as such). */
@@ -303,11 +304,23 @@ export function inlineHelmValues(application: JsonObject): string[] {
   return sources.flatMap((source) => (isMap(source['helm']) ? ['values', 'valuesObject', 'parameters', 'fileParameters'].filter((key) => key in (source['helm'] as JsonObject)).map((key) => `helm.${key}`) : []));
 }
 
-/** Every chart release with values of ours: the Applications' and Cilium's bootstrap. */
-export function valuedReleases(apps: ArgoApp[], readme?: string): ValuedRelease[] {
-  const fromApps = apps
-    .filter((app) => app.helm && app.helm.valueFiles.length > 0)
+function appReleases(apps: ArgoApp[]): ValuedRelease[] {
+  return apps
+    .filter((app) => app.helm)
     .map((app) => ({ name: app.name, where: app.manifest.file, chart: app.helm!.chart, version: app.helm!.version, valueFiles: app.helm!.valueFiles, values: app.values }));
+}
+
+const bootstrap = (readme?: string): ValuedRelease[] => {
   const cilium = ciliumBootstrap(readme);
-  return cilium ? [...fromApps, cilium] : fromApps;
+  return cilium ? [cilium] : [];
+};
+
+/** Every chart release we pin: the Applications' Helm sources (with or without values) and Cilium's bootstrap. */
+export function pinnedReleases(apps: ArgoApp[], readme?: string): ValuedRelease[] {
+  return [...appReleases(apps), ...bootstrap(readme)];
+}
+
+/** Every chart release with values of ours: the Applications' with value files and Cilium's bootstrap. */
+export function valuedReleases(apps: ArgoApp[], readme?: string): ValuedRelease[] {
+  return [...appReleases(apps).filter((release) => release.valueFiles.length > 0), ...bootstrap(readme)];
 }

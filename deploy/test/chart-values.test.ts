@@ -1,6 +1,7 @@
 // Every values file held to the chart version it is installed with (Argo CD Applications, the README's
 // `cilium install`): the chart's contract in deploy/upstream/charts (src/chart-values.ts; written by
 // scripts/vendor-chart-schemas.ts, sources in SOURCES.md). An unknown key, a wrong type or a value outside an enum fails.
+// A CRD chart installed apart from its operator must be the operator's release (the contracts' appVersions).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -11,6 +12,8 @@ import {
   inlineHelmValues,
   loadContracts,
   type OpenPath,
+  pinnedReleases,
+  type ValuedRelease,
   templatePaths,
   validateValues,
   valuedReleases,
@@ -50,12 +53,14 @@ const OPEN_PATHS: OpenPath[] = [
   },
 ];
 
+const pinned = pinnedReleases(argoApps());
 const releases = valuedReleases(argoApps());
 const contracts = loadContracts();
 
-test('every chart release with our values (Applications, the README\'s cilium install) has the contract of its pinned version', () => {
+test('every chart release we pin (Applications, the README\'s cilium install) has the contract of exactly its version', () => {
   assert.ok(releases.length >= 15, `only ${releases.length} releases with values`);
-  const lacking = releases.filter((release) => !contractFor(release, contracts)).map((release) => `${release.where}: ${release.chart} ${release.version}`);
+  assert.ok(pinned.length > releases.length, 'the CRD-only releases (no values) are pinned releases too');
+  const lacking = pinned.filter((release) => !contractFor(release, contracts)).map((release) => `${release.where}: ${release.chart} ${release.version}`);
   assert.deepEqual(lacking, [], `no contract under deploy/upstream/charts (run scripts/vendor-chart-schemas.ts) for:\n${lacking.join('\n')}`);
 });
 
@@ -64,14 +69,14 @@ test('Applications give their charts values only through value files (inline val
   assert.deepEqual(inlineHelmValues({ spec: { source: { chart: 'x', helm: { valuesObject: { a: 1 }, valueFiles: [] } } } }), ['helm.valuesObject']);
 });
 
-test('every contract is used by a release and records its upstream source', () => {
-  const used = new Set(releases.map((release) => contractFor(release, contracts)));
+test('every contract is used by a release and records its upstream source and appVersion', () => {
+  const used = new Set(pinned.map((release) => contractFor(release, contracts)));
   for (const contract of contracts) {
     const where = `${contract.chart}-${contract.version}`;
     assert.ok(used.has(contract), `${where}: no release pins it`);
     assert.match(contract.source.commit, /^[0-9a-f]{40}$/, `${where}: source commit`);
     assert.ok(contract.source.repo && contract.source.path && contract.source.files.includes('values.yaml'), `${where}: source`);
-    for (const entry of contract.substitutes ?? []) assert.ok(entry.reason.length > 0, `${where}: substitute ${entry.pinned} without a reason`);
+    assert.match(contract.appVersion ?? '', /^v?\d+\.\d+(\.\d+)?$/, `${where}: appVersion`);
   }
   for (const open of OPEN_PATHS) assert.ok(contracts.some((contract) => contract.chart === open.chart), `open path for unknown chart ${open.chart}`);
 });
@@ -94,6 +99,55 @@ test('the README pins the Cilium chart its bootstrap values are checked against'
   const withSet = ciliumBootstrap('```sh\ncilium install --version 1.19.6 --set cni.exclusive=false --set socketLB.hostNamespaceOnlyy=true\n```\n');
   assert.deepEqual(withSet?.values, { cni: { exclusive: false }, socketLB: { hostNamespaceOnlyy: true } });
   assert.deepEqual(validateValues(withSet!.values, contractFor(withSet!, contracts)!, OPEN_PATHS), ["socketLB.hostNamespaceOnlyy: unknown key (not in the chart's values)"]);
+});
+
+/**
+ * CRD charts installed apart from the operator that serves them. The CRDs must be the operator's release: an older
+ * CRD lacks the kinds and fields a newer operator reads and the API server prunes them; Argo CD syncs both, so a skew
+ * shows up only at run time. `operatorTags` are where the operator's values override the image tag the appVersion
+ * names, in the order the chart's template reads them.
+ */
+const CRD_PAIRS = [
+  {
+    crds: 'prometheus-operator-crds',
+    operator: 'kube-prometheus-stack',
+    operatorTags: ['prometheusOperator.image.tag'],
+    why: "both charts' appVersion is the prometheus-operator release (kube-prometheus-stack runs it unless prometheusOperator.image.tag says otherwise)",
+  },
+  {
+    crds: 'base',
+    operator: 'istiod',
+    operatorTags: ['tag', 'global.tag'],
+    why: "Istio's base chart carries the CRDs of its release; templates/deployment.yaml tags pilot `.Values.tag | default .Values.global.tag`",
+  },
+];
+
+const valueAt = (values: object, path: string): unknown => path.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), values);
+
+/** The CRD/operator pairs whose pinned releases do not run the same operator version, one line each. */
+function crdSkew(pins: ValuedRelease[], known: ChartContract[]): string[] {
+  return CRD_PAIRS.flatMap(({ crds, operator, operatorTags, why }) => {
+    const [crdRelease, operatorRelease] = [crds, operator].map((chart) => pins.find((release) => release.chart === chart));
+    assert.ok(crdRelease && operatorRelease, `no release pins ${crds} and ${operator}`);
+    const [crdContract, operatorContract] = [contractFor(crdRelease, known), contractFor(operatorRelease, known)];
+    assert.ok(crdContract && operatorContract, `no contract for ${crds} ${crdRelease.version} or ${operator} ${operatorRelease.version}`);
+    const tag = operatorTags.map((path) => valueAt(operatorRelease.values, path)).find((value) => typeof value === 'string' && value !== '');
+    const running = typeof tag === 'string' ? tag : operatorContract.appVersion;
+    return running.replace(/^v/, '') === crdContract.appVersion.replace(/^v/, '')
+      ? []
+      : [`${crdRelease.where}: ${crds} ${crdRelease.version} carries the CRDs of ${crdContract.appVersion}; ${operatorRelease.where}: ${operator} ${operatorRelease.version} runs ${running} (${why})`];
+  });
+}
+
+test('each CRD chart installed apart from its operator is the release of the operator version that runs', () => {
+  assert.deepEqual(crdSkew(pinned, contracts), []);
+  // Negative controls: an older CRD chart, and an operator image overridden away from the CRDs' release.
+  const crds = contracts.find((candidate) => candidate.chart === 'prometheus-operator-crds')!;
+  const older = { ...crds, version: '0.0.1-test', appVersion: 'v0.87.0' };
+  const olderPins = pinned.map((release) => (release.chart === crds.chart ? { ...release, version: older.version } : release));
+  assert.match(crdSkew(olderPins, [...contracts, older]).join('\n'), /prometheus-operator-crds 0\.0\.1-test carries the CRDs of v0\.87\.0; .* runs v0\.\d+\.\d+ \(/);
+  const retagged = pinned.map((release) => (release.chart === 'istiod' ? { ...release, values: { ...release.values, tag: '1.29.0' } } : release));
+  assert.match(crdSkew(retagged, contracts).join('\n'), /base 1\.30\.2 carries the CRDs of 1\.30\.2; .* istiod 1\.30\.2 runs 1\.29\.0 \(/);
 });
 
 const contract = (chart: string): ChartContract => {
