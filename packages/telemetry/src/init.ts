@@ -127,7 +127,7 @@ export function init(options: TelemetryOptions = {}): Telemetry {
     onCollision: (name) =>
       logger.warn({ metric: name }, `OpenTelemetry API metric ${name} left off /metrics: a built-in metric has that name`),
   });
-  metrics.apiText = (openMetrics, taken) => apiMetrics.loaded()?.prometheusText(openMetrics, taken) ?? Promise.resolve('');
+  metrics.apiText = (openMetrics, taken) => apiMetrics.forScrape()?.prometheusText(openMetrics, taken) ?? Promise.resolve('');
   if (config.metrics.exporters.otlp) apiMetrics.load();
   const servePrometheus = config.metrics.exporters.prometheus;
   const metricsHandler = createMetricsHandler(metrics, logger);
