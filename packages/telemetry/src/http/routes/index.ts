@@ -3,6 +3,8 @@
 // hooked through its diagnostics channel; koa and hapi when the application loads them, if it has them.
 import { hookHapiRoutes } from './hapi.ts';
 import { hookKoaRoutes } from './koa.ts';
+import { hookHapiErrors } from '../hapi.ts';
+import { hookKoaErrors } from '../koa.ts';
 import { hookNestErrors } from '../nest.ts';
 
 export interface ModuleRouteAdapter {
@@ -14,7 +16,9 @@ export interface ModuleRouteAdapter {
 export const MODULE_ROUTE_ADAPTERS: readonly ModuleRouteAdapter[] = [
   { module: 'koa', install: hookKoaRoutes },
   { module: '@hapi/hapi', install: hookHapiRoutes },
-  // Not a route adapter: Nest's own exception filter, hooked the same way so that handler errors reach the span.
+  // Not route adapters: the frameworks' error paths, hooked the same way so that handler errors reach the span.
+  { module: 'koa', install: hookKoaErrors },
+  { module: '@hapi/hapi', install: hookHapiErrors },
   { module: '@nestjs/core', install: hookNestErrors },
 ];
 
