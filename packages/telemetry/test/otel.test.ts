@@ -298,7 +298,7 @@ test('an unsupported Node.js: one line naming the required version, and the app 
   const { engines } = JSON.parse(readFileSync(join(apps.express5, 'node_modules/@lab/telemetry/package.json'), 'utf8')) as { engines: { node: string } };
   const run = (args: string[]) => spawnSync(old, args, { cwd: apps.express5, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
   // Zero-code: the app serves (one request to itself) and exits normally.
-  const served = run(['--import', '@lab/telemetry/register', '-e', "const s = require('express')().get('/', (q, r) => r.send('hi')).listen(0, '127.0.0.1', async () => { console.log(await (await fetch(`http://127.0.0.1:${s.address().port}/`)).text()); s.close(); });"]);
+  const served = run(['--import', '@lab/telemetry/register', '-e', "const s = require('express')().get('/', (q, r) => r.send('hi')).listen(0, '127.0.0.1', async () => { console.log(await (await fetch('http://127.0.0.1:' + s.address().port + '/')).text()); s.close(); });"]);
   assert.equal(served.status, 0, served.stderr);
   assert.equal(served.stdout, 'hi\n', 'no telemetry output, the app as it is');
   const lines = served.stderr.trim().split('\n');
