@@ -160,8 +160,8 @@ function requestAttributes(request: IncomingMessage, socket: Socket, method: str
  * it is sent. Requests a client already pipelined behind it are still answered: the response before them gets its
  * keep-alive back, if its headers are not out yet.
  */
-function closeAfter(socket: DrainedSocket, response: ServerResponse): void {
-  if (response.headersSent) return;
+function closeAfter(socket: DrainedSocket | null, response: ServerResponse): void {
+  if (response.headersSent || socket === null) return;
   const previous = socket[kClosingResponse];
   if (previous !== undefined && previous.response !== response && !previous.response.headersSent) previous.response.shouldKeepAlive = previous.keepAlive;
   socket[kClosingResponse] = { response, keepAlive: response.shouldKeepAlive };
