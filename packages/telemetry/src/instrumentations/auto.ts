@@ -1,9 +1,9 @@
 // Enables the registry's instrumentations (registry.ts) for the libraries the application can load, synchronously
 // (a require() right after init() is hooked), with ESM hooks for their modules, and warns once per module loaded
-// before it could be hooked (it would silently produce no spans). The frameworks' route adapters (http/routes/) start
-// here too, even with tracing disabled: the RED metrics' http_route needs them.
+// before it could be hooked (it would silently produce no spans). The frameworks' module adapters (http/frameworks/)
+// start here too, even with tracing disabled: the RED metrics' http_route needs them.
 import type { Logger } from 'pino';
-import { hookFastifyRoutes, MODULE_ROUTE_ADAPTERS } from '../http/routes/index.ts';
+import { MODULE_ADAPTERS } from '../http/frameworks/index.ts';
 import type { CoreMetrics } from '../metrics/metrics.ts';
 import { dbMetricsTracerProvider } from './db-metrics.ts';
 import { registerEsmHooks } from './esm-hooks.ts';
@@ -39,14 +39,13 @@ function optInStableDatabaseSemconv(): void {
 
 export function startAutoInstrumentations({ selection, tracing, metrics, logger, onError }: AutoInstrumentationOptions): void {
   const directory = applicationDirectory();
-  hookFastifyRoutes(onError);
-  const routeAdapters = MODULE_ROUTE_ADAPTERS.filter((adapter) => isInstalled(adapter.module, directory));
+  const frameworkAdapters = MODULE_ADAPTERS.filter((adapter) => isInstalled(adapter.module, directory));
   const { entries, unknown } = tracing ? selectInstrumentations(selection, directory) : { entries: [], unknown: [] };
   for (const name of unknown) {
     logger.warn({ instrumentation: name, known: REGISTRY.map((entry) => entry.name) }, `unknown instrumentation "${name}" ignored`);
   }
-  registerEsmHooks([...entries.flatMap((entry) => entry.hooks), ...routeAdapters.map((adapter) => adapter.module)]);
-  for (const adapter of routeAdapters) adapter.install();
+  registerEsmHooks([...entries.flatMap((entry) => entry.hooks), ...frameworkAdapters.map((adapter) => adapter.module)]);
+  for (const adapter of frameworkAdapters) adapter.install(onError);
   if (entries.length === 0) return;
   optInStableDatabaseSemconv();
   const tracerProvider = dbMetricsTracerProvider(metrics);

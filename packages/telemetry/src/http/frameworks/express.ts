@@ -1,6 +1,7 @@
 // express apps (4 and 5, and Nest on express), found as a server's 'request' listener at its first request
 // (app.listen() and http.createServer(app) alike): the errors their handlers throw reach the request's span, and
-// their own GET routes are known (so that the metrics page never shadows one).
+// their own GET routes are known (so that the metrics page never shadows one). Their route templates need no hook:
+// express leaves the matched route on the request (req.route), which the server instrumentation reads.
 //
 // Errors:
 // express catches what a handler throws (or rejects, in 5) and passes it along the middleware chain with next(err):
@@ -14,7 +15,7 @@
 // Hooking the instance, not the module, works whatever loaded express (CommonJS or ESM, any copy) with no import
 // hook, and leaves the response to express: the HTTP behaviour is unchanged.
 import type { IncomingMessage, Server } from 'node:http';
-import { recordRequestError } from './server.ts';
+import { recordRequestError } from '../server.ts';
 
 type Next = (error?: unknown) => void;
 type Handle = (this: unknown, request: IncomingMessage, response: unknown, next: Next) => unknown;

@@ -3,8 +3,9 @@
 // an HttpException (the 500) is BaseExceptionFilter#handleUnknownError, shared by every filter that falls back to the
 // default: it is wrapped to record the error on the request's span first, then Nest answers as always.
 import type { IncomingMessage } from 'node:http';
-import { onModuleLoad } from './routes/module-hooks.ts';
-import { recordRequestError } from './server.ts';
+import { recordRequestError } from '../server.ts';
+import type { ErrorSink } from '../../instrumentations/guard.ts';
+import { onModuleLoad } from './module-hooks.ts';
 
 interface ArgumentsHost {
   getArgByIndex(index: number): unknown;
@@ -12,8 +13,8 @@ interface ArgumentsHost {
 type HandleUnknownError = (this: unknown, exception: unknown, host: ArgumentsHost, ...rest: unknown[]) => unknown;
 const kPatched = Symbol('lab.telemetry.nest');
 
-export function hookNestErrors(): void {
-  onModuleLoad('@nestjs/core', (core) => {
+export function hookNest(onError: ErrorSink): void {
+  onModuleLoad('@nestjs/core', onError, (core) => {
     const prototype = (core.BaseExceptionFilter as { prototype?: Record<PropertyKey, unknown> } | undefined)?.prototype;
     if (prototype === undefined || prototype[kPatched] || typeof prototype.handleUnknownError !== 'function') return;
     prototype[kPatched] = true;
