@@ -2,9 +2,11 @@
 // conventions, and feed the db_client_operation_duration_seconds histogram. Opt-in per database:
 //   const db = instrumentDatabase(new DatabaseSync(file), { name: 'catalog' });
 // Queries are recorded as prepared (placeholders, never values); literals in exec() text are replaced by `?`.
+import { createRequire } from 'node:module';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { coreMetrics } from '../init.ts';
+import type * as Implementation from '../init.ts';
+import { PACKAGE_VERSION, packageModulePath } from '../module-extension.ts';
 
 export interface InstrumentDatabaseOptions {
   /** db.namespace: the logical database name (e.g. the service's store name). */
@@ -20,6 +22,16 @@ export interface SqlSummary {
 const TRACER_NAME = '@lab/telemetry/sqlite';
 const STATEMENT_METHODS = ['run', 'get', 'all', 'iterate'] as const;
 const kInstrumented = Symbol('lab.telemetry.sqlite');
+
+// The implementation is required the way ../index.ts requires it, not imported: a static import would put init.ts in
+// the application's module graph as well (`import { init } from '@lab/telemetry'` next to
+// `import ... from '@lab/telemetry/sqlite'`), and Node before 22.18 / 24.1 then lets index.ts's require() see init.ts
+// unevaluated ("Cannot access ... before initialization").
+let implementation: typeof Implementation | undefined;
+function coreMetrics(): ReturnType<typeof Implementation.coreMetrics> {
+  implementation ??= createRequire(import.meta.url)(packageModulePath('init')) as typeof Implementation;
+  return implementation.coreMetrics();
+}
 
 /** Operation, main table and a literal-free text of a SQL statement. */
 export function summarizeSql(sql: string): SqlSummary {
@@ -45,7 +57,7 @@ function traced<T>(namespace: string, sql: string, action: () => T): T {
   };
   if (summary.collection !== undefined) attributes['db.collection.name'] = summary.collection;
   const name = summary.collection === undefined ? summary.operation : `${summary.operation} ${summary.collection}`;
-  const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind: SpanKind.CLIENT, attributes }, context.active());
+  const span = trace.getTracer(TRACER_NAME, PACKAGE_VERSION).startSpan(name, { kind: SpanKind.CLIENT, attributes }, context.active());
   const startedAt = performance.now();
   try {
     return action();
