@@ -25,8 +25,8 @@ const kInstrumented = Symbol('lab.telemetry.sqlite');
 
 // The implementation is required the way ../index.ts requires it, not imported: a static import would put init.ts in
 // the application's module graph as well (`import { init } from '@lab/telemetry'` next to
-// `import ... from '@lab/telemetry/sqlite'`), and Node before 22.18 / 24.1 then lets index.ts's require() see init.ts
-// unevaluated ("Cannot access ... before initialization").
+// `import ... from '@lab/telemetry/sqlite'`), and Node 22.16 and 24.0.x (not 22.18, 24.1 or later) then let index.ts's
+// require() see init.ts unevaluated ("Cannot access ... before initialization").
 let implementation: typeof Implementation | undefined;
 function coreMetrics(): ReturnType<typeof Implementation.coreMetrics> {
   implementation ??= createRequire(import.meta.url)(packageModulePath('init')) as typeof Implementation;
