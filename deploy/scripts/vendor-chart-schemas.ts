@@ -52,7 +52,6 @@ const SOURCES: Record<string, Source> = {
   velero: { repo: 'vmware-tanzu/helm-charts', path: 'charts/velero' },
   'k6-operator': { repo: 'grafana/k6-operator', path: 'charts/k6-operator' },
   pyroscope: { repo: 'grafana/pyroscope', path: 'operations/pyroscope/helm/pyroscope' },
-  minio: { repo: 'minio/minio', path: 'helm/minio' },
   seaweedfs: { repo: 'seaweedfs/seaweedfs', path: 'k8s/charts/seaweedfs' },
   // Kyverno's main branch carries a placeholder chart version; each release tag sets the real one.
   kyverno: { repo: 'kyverno/kyverno', path: 'charts/kyverno', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/ },
@@ -66,7 +65,6 @@ const SOURCES: Record<string, Source> = {
   // cilium/cilium is too large to copy here; cilium/charts holds the published packages.
   cilium: { repo: 'cilium/charts', path: 'cilium', releases: 'tarballs', tagPattern: /^cilium-(\d+\.\d+\.\d+)\.tgz$/ },
   // Kiali's chart says version 0.0.0 in git; each release tag (vX.Y.Z) is the published chart version.
-  // Like Istio's, Kiali's charts carry a placeholder version; the release tag is the chart version.
   'kiali-server': { repo: 'kiali/helm-charts', path: 'kiali-server', releases: 'tags', tagPattern: /^v\d+\.\d+\.\d+$/, tagIsVersion: true },
   jenkins: { repo: 'jenkinsci/helm-charts', path: 'charts/jenkins' },
 };
