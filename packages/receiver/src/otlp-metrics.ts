@@ -4,7 +4,7 @@
 // flat object: sums, gauges and explicit-bucket histograms (exponential histograms and summaries are kept by type
 // and name only).
 import { createRequire } from 'node:module';
-import { type Attributes, attributes, type Int64, int64, type KeyValue, type Resourced, type Scoped, scopeOf } from './otlp.ts';
+import { type Attributes, attributes, forEachItem, type Int64, int64, type KeyValue, type Resourced, type Scoped } from './otlp.ts';
 
 export interface ReceivedMetricPoint {
   name: string;
@@ -72,40 +72,39 @@ function numberValue(point: NumberPoint): number {
 
 export function flattenMetrics(request: MetricsRequest): ReceivedMetricPoint[] {
   const points: ReceivedMetricPoint[] = [];
-  for (const resourceMetrics of request.resourceMetrics ?? []) {
-    const resource = attributes(resourceMetrics.resource?.attributes);
-    for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
-      const scope = scopeOf(scopeMetrics);
-      for (const metric of scopeMetrics.metrics ?? []) {
-        const base = { name: metric.name ?? '', unit: metric.unit ?? '', description: metric.description ?? '', resource, scope };
-        const common = (point: { attributes?: KeyValue[]; timeUnixNano?: Int64 }) => ({ attributes: attributes(point.attributes), timeUnixNano: int64(point.timeUnixNano) });
-        if (metric.sum) {
-          const { aggregationTemporality, isMonotonic } = metric.sum;
-          for (const point of metric.sum.dataPoints ?? [])
-            points.push({ ...base, ...common(point), type: 'sum', isMonotonic: isMonotonic ?? false, temporality: aggregationTemporality ?? 0, value: numberValue(point) });
-        } else if (metric.gauge) {
-          for (const point of metric.gauge.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'gauge', value: numberValue(point) });
-        } else if (metric.histogram) {
-          for (const point of metric.histogram.dataPoints ?? []) {
-            points.push({
-              ...base,
-              ...common(point),
-              type: 'histogram',
-              temporality: metric.histogram.aggregationTemporality ?? 0,
-              count: Number(int64(point.count)),
-              sum: point.sum ?? 0,
-              bucketCounts: (point.bucketCounts ?? []).map((count) => Number(int64(count))),
-              explicitBounds: point.explicitBounds ?? [],
-            });
-          }
-        } else if (metric.exponentialHistogram) {
-          for (const point of metric.exponentialHistogram.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'exponentialHistogram' });
-        } else if (metric.summary) {
-          for (const point of metric.summary.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'summary' });
+  forEachItem(
+    request.resourceMetrics,
+    (resourceMetrics) => resourceMetrics.scopeMetrics,
+    (scopeMetrics) => scopeMetrics.metrics,
+    (metric, resource, scope) => {
+      const base = { name: metric.name ?? '', unit: metric.unit ?? '', description: metric.description ?? '', resource, scope };
+      const common = (point: { attributes?: KeyValue[]; timeUnixNano?: Int64 }) => ({ attributes: attributes(point.attributes), timeUnixNano: int64(point.timeUnixNano) });
+      if (metric.sum) {
+        const { aggregationTemporality, isMonotonic } = metric.sum;
+        for (const point of metric.sum.dataPoints ?? [])
+          points.push({ ...base, ...common(point), type: 'sum', isMonotonic: isMonotonic ?? false, temporality: aggregationTemporality ?? 0, value: numberValue(point) });
+      } else if (metric.gauge) {
+        for (const point of metric.gauge.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'gauge', value: numberValue(point) });
+      } else if (metric.histogram) {
+        for (const point of metric.histogram.dataPoints ?? []) {
+          points.push({
+            ...base,
+            ...common(point),
+            type: 'histogram',
+            temporality: metric.histogram.aggregationTemporality ?? 0,
+            count: Number(int64(point.count)),
+            sum: point.sum ?? 0,
+            bucketCounts: (point.bucketCounts ?? []).map((count) => Number(int64(count))),
+            explicitBounds: point.explicitBounds ?? [],
+          });
         }
+      } else if (metric.exponentialHistogram) {
+        for (const point of metric.exponentialHistogram.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'exponentialHistogram' });
+      } else if (metric.summary) {
+        for (const point of metric.summary.dataPoints ?? []) points.push({ ...base, ...common(point), type: 'summary' });
       }
-    }
-  }
+    },
+  );
   return points;
 }
 

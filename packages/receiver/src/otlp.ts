@@ -158,62 +158,70 @@ export function attributes(list: KeyValue[] | undefined): Attributes {
   return result;
 }
 
-export function scopeOf(scoped: Scoped): { name: string; version: string } {
-  return { name: scoped.scope?.name ?? '', version: scoped.scope?.version ?? '' };
+/** Visits each span, log record or metric of a request with its resource's attributes and its scope. */
+export function forEachItem<R extends Resourced, S extends Scoped, T>(
+  resources: R[] | undefined,
+  scopesOf: (resource: R) => S[] | undefined,
+  itemsOf: (scope: S) => T[] | undefined,
+  visit: (item: T, resource: Attributes, scope: { name: string; version: string }) => void,
+): void {
+  for (const resourceItems of resources ?? []) {
+    const resource = attributes(resourceItems.resource?.attributes);
+    for (const scopeItems of scopesOf(resourceItems) ?? []) {
+      const scope = { name: scopeItems.scope?.name ?? '', version: scopeItems.scope?.version ?? '' };
+      for (const item of itemsOf(scopeItems) ?? []) visit(item, resource, scope);
+    }
+  }
 }
 
 export function flattenTraces(request: TracesRequest): ReceivedSpan[] {
   const spans: ReceivedSpan[] = [];
-  for (const resourceSpans of request.resourceSpans ?? []) {
-    const resource = attributes(resourceSpans.resource?.attributes);
-    for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-      const scope = scopeOf(scopeSpans);
-      for (const span of scopeSpans.spans ?? []) {
-        spans.push({
-          traceId: hex(span.traceId),
-          spanId: hex(span.spanId),
-          parentSpanId: hex(span.parentSpanId),
-          name: span.name ?? '',
-          kind: span.kind ?? 0,
-          startTimeUnixNano: int64(span.startTimeUnixNano),
-          endTimeUnixNano: int64(span.endTimeUnixNano),
-          attributes: attributes(span.attributes),
-          status: { code: span.status?.code ?? 0, message: span.status?.message ?? '' },
-          events: (span.events ?? []).map((event) => ({
-            name: event.name ?? '',
-            timeUnixNano: int64(event.timeUnixNano),
-            attributes: attributes(event.attributes),
-          })),
-          resource,
-          scope,
-        });
-      }
-    }
-  }
+  forEachItem(
+    request.resourceSpans,
+    (resourceSpans) => resourceSpans.scopeSpans,
+    (scopeSpans) => scopeSpans.spans,
+    (span, resource, scope) =>
+      spans.push({
+        traceId: hex(span.traceId),
+        spanId: hex(span.spanId),
+        parentSpanId: hex(span.parentSpanId),
+        name: span.name ?? '',
+        kind: span.kind ?? 0,
+        startTimeUnixNano: int64(span.startTimeUnixNano),
+        endTimeUnixNano: int64(span.endTimeUnixNano),
+        attributes: attributes(span.attributes),
+        status: { code: span.status?.code ?? 0, message: span.status?.message ?? '' },
+        events: (span.events ?? []).map((event) => ({
+          name: event.name ?? '',
+          timeUnixNano: int64(event.timeUnixNano),
+          attributes: attributes(event.attributes),
+        })),
+        resource,
+        scope,
+      }),
+  );
   return spans;
 }
 
 export function flattenLogs(request: LogsRequest): ReceivedLog[] {
   const logs: ReceivedLog[] = [];
-  for (const resourceLogs of request.resourceLogs ?? []) {
-    const resource = attributes(resourceLogs.resource?.attributes);
-    for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
-      const scope = scopeOf(scopeLogs);
-      for (const record of scopeLogs.logRecords ?? []) {
-        logs.push({
-          timeUnixNano: int64(record.timeUnixNano ?? record.observedTimeUnixNano),
-          severityNumber: record.severityNumber ?? 0,
-          severityText: record.severityText ?? '',
-          body: anyValue(record.body),
-          attributes: attributes(record.attributes),
-          traceId: hex(record.traceId),
-          spanId: hex(record.spanId),
-          resource,
-          scope,
-        });
-      }
-    }
-  }
+  forEachItem(
+    request.resourceLogs,
+    (resourceLogs) => resourceLogs.scopeLogs,
+    (scopeLogs) => scopeLogs.logRecords,
+    (record, resource, scope) =>
+      logs.push({
+        timeUnixNano: int64(record.timeUnixNano ?? record.observedTimeUnixNano),
+        severityNumber: record.severityNumber ?? 0,
+        severityText: record.severityText ?? '',
+        body: anyValue(record.body),
+        attributes: attributes(record.attributes),
+        traceId: hex(record.traceId),
+        spanId: hex(record.spanId),
+        resource,
+        scope,
+      }),
+  );
   return logs;
 }
 
