@@ -124,8 +124,13 @@ export function init(options: TelemetryOptions = {}): Telemetry {
       metrics.exportFailures.inc({ signal: 'metrics' });
       reporter.report('metrics export', error);
     },
-    onCollision: (name) =>
-      logger.warn({ metric: name }, `OpenTelemetry API metric ${name} left off /metrics: a built-in metric has that name`),
+    // The database instrumentations also record db.client.operation.duration through the API; the library serves it
+    // from their spans with exemplars, so only a clash with the application's own metric deserves a warning.
+    onCollision: (name, scope) =>
+      logger[scope.startsWith('@opentelemetry/instrumentation-') ? 'debug' : 'warn'](
+        { metric: name, scope },
+        `OpenTelemetry API metric ${name} left off /metrics: a built-in metric has that name`,
+      ),
   });
   metrics.apiText = (openMetrics, taken) => apiMetrics.forScrape()?.prometheusText(openMetrics, taken) ?? Promise.resolve('');
   if (config.metrics.exporters.otlp) apiMetrics.load();

@@ -143,6 +143,7 @@ for (const { mode, script, register } of MODES) {
           .split('\n')
           .find((line) => line.startsWith('db_client_operation_duration_seconds_bucket{') && line.includes(`db_system_name="${system}"`) && line.includes(`span_id="${query.spanId}"`));
         assert.ok(bucket, `an exemplar of the ${scenario} span on db_client_operation_duration_seconds`);
+        assert.doesNotMatch(metrics, new RegExp(`^db_client_operation_duration_seconds_count\\{db_system_name="${system}",db_operation_name=""`, 'm'), 'connection setup is no operation');
       });
     }
 

@@ -17,13 +17,16 @@ function observeOnEnd(span: Span, startAttributes: Attributes | undefined, metri
     const attributes = (span as Span & { attributes?: Attributes }).attributes ?? startAttributes ?? {};
     const system = text(attributes['db.system.name']) ?? text(attributes['db.system']);
     if (system === undefined) return;
+    // pg records no operation name: the statement's first keyword is one (SELECT, INSERT, ...).
+    const operation =
+      text(attributes['db.operation.name']) ?? text(attributes['db.operation']) ?? /^\s*([A-Za-z]+)/.exec(text(attributes['db.query.text']) ?? '')?.[1]?.toUpperCase();
+    // A span with neither is connection setup (pg.connect, pool checkout), not an operation of the histogram.
+    if (operation === undefined) return;
     const spanContext = span.spanContext();
     metrics.dbClientDuration.observe(
       {
         db_system_name: system,
-        // pg records no operation name: the statement's first keyword is one (SELECT, INSERT, ...).
-        db_operation_name:
-          text(attributes['db.operation.name']) ?? text(attributes['db.operation']) ?? /^\s*([A-Za-z]+)/.exec(text(attributes['db.query.text']) ?? '')?.[1]?.toUpperCase() ?? '',
+        db_operation_name: operation,
         db_collection_name: text(attributes['db.collection.name']) ?? text(attributes['db.mongodb.collection']) ?? text(attributes['db.sql.table']) ?? '',
       },
       (performance.now() - startedAt) / 1000,

@@ -20,7 +20,7 @@ export interface OtelSdkOptions {
   /** An OTLP push failed (counted and reported, throttled, by the caller). */
   onExportFailure(error: unknown): void;
   /** API metrics left off the page because the registry has a metric of that name (told once per name). */
-  onCollision(name: string): void;
+  onCollision(name: string, scope: string): void;
 }
 
 export interface OtelSdk {
@@ -95,10 +95,10 @@ export function startOtelSdk(options: OtelSdkOptions): OtelSdk {
     async prometheusText(openMetrics, taken) {
       const { resourceMetrics } = await scrape.collect();
       const { text, collisions } = serialize(resourceMetrics, openMetrics, taken);
-      for (const name of collisions) {
+      for (const { name, scope } of collisions) {
         if (reported.has(name)) continue;
         reported.add(name);
-        options.onCollision(name);
+        options.onCollision(name, scope);
       }
       return text;
     },

@@ -138,7 +138,7 @@ function samplesOf(metric: MetricData, family: string, scopeLabels: Record<strin
 export interface SerializeResult {
   text: string;
   /** Metric families left out because the registry already has that name (first reported once by the caller). */
-  collisions: string[];
+  collisions: Array<{ name: string; scope: string }>;
 }
 
 /**
@@ -147,7 +147,7 @@ export interface SerializeResult {
  */
 export function serialize(resourceMetrics: ResourceMetrics, openMetrics: boolean, taken: ReadonlySet<string>): SerializeResult {
   const families = new Map<string, Family>();
-  const collisions: string[] = [];
+  const collisions: SerializeResult['collisions'] = [];
   for (const { scope, metrics } of resourceMetrics.scopeMetrics) {
     const scopeLabels = { otel_scope_name: scope.name, otel_scope_version: scope.version ?? '' };
     for (const metric of metrics) {
@@ -156,7 +156,7 @@ export function serialize(resourceMetrics: ResourceMetrics, openMetrics: boolean
       const name = familyName(metric.descriptor.name, metric.descriptor.unit, kind);
       const existing = families.get(name);
       if (taken.has(name) || taken.has(`${name}_total`) || (existing !== undefined && existing.kind !== kind)) {
-        collisions.push(name);
+        collisions.push({ name, scope: scope.name });
         continue;
       }
       const family = existing ?? { kind, help: metric.descriptor.description, samples: [] };
