@@ -5,7 +5,7 @@ import { integerFromEnv } from '@lab/service-kit';
 import type { Telemetry } from '@lab/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Checkout } from './checkout.ts';
-import type { OrderStore } from './store.ts';
+import type { OrderStore, StaleOrder } from './store.ts';
 
 /** Orders settled per sweep at most, so one sweep after a long outage does not flood catalog and payments. */
 const BATCH = 20;
@@ -25,7 +25,7 @@ export function startReconciler(telemetry: Telemetry, checkout: Checkout, store:
     labelNames: ['outcome'],
   });
 
-  const settle = (stale: ReturnType<OrderStore['staleProcessing']>[number]) =>
+  const settle = (stale: StaleOrder) =>
     tracer.startActiveSpan('orders.reconcile', { attributes: { 'lab.order.id': stale.order.id } }, async (span) => {
       try {
         const order = await checkout.reconcile(stale);
