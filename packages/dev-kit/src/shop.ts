@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 export type ServiceName = 'gateway' | 'catalog' | 'orders' | 'payments';
 
 /** Who calls whom: each service gets `<DOWNSTREAM>_URL` for each of these. */
-export const SHOP_DOWNSTREAMS: Readonly<Record<ServiceName, readonly ServiceName[]>> = {
+const SHOP_DOWNSTREAMS: Readonly<Record<ServiceName, readonly ServiceName[]>> = {
   gateway: ['catalog', 'orders'],
   catalog: [],
   orders: ['catalog', 'payments'],
