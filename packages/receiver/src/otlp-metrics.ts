@@ -1,9 +1,7 @@
-// OTLP metrics (POST /v1/metrics) decoded with the official schema, like traces and logs in ./otlp.ts:
-// ExportMetricsServiceRequest of opentelemetry-proto (opentelemetry/proto/collector/metrics/v1/metrics_service.proto,
-// as generated in @opentelemetry/otlp-transformer 0.214 `build/src/generated/root.js`). Each data point becomes one
-// flat object: sums, gauges and explicit-bucket histograms (exponential histograms and summaries are kept by type
+// OTLP metrics (POST /v1/metrics), decoded in ./otlp.ts with the official schema like traces and logs:
+// ExportMetricsServiceRequest of opentelemetry-proto (opentelemetry/proto/collector/metrics/v1/metrics_service.proto).
+// Each data point becomes one flat object: sums, gauges and explicit-bucket histograms (exponential histograms and summaries are kept by type
 // and name only).
-import { createRequire } from 'node:module';
 import { type Attributes, attributes, forEachItem, type Int64, int64, type KeyValue, type Resourced, type Scoped } from './otlp.ts';
 
 export interface ReceivedMetricPoint {
@@ -56,15 +54,6 @@ export interface MetricsRequest {
   resourceMetrics?: Array<Resourced & { scopeMetrics?: Array<Scoped & { metrics?: MetricMessage[] }> }>;
 }
 
-interface DecodableType {
-  decode(data: Uint8Array): unknown;
-}
-const ExportMetricsServiceRequest = (
-  createRequire(import.meta.url)('otlp-proto-schema/build/src/generated/root.js') as {
-    opentelemetry: { proto: { collector: { metrics: { v1: { ExportMetricsServiceRequest: DecodableType } } } } };
-  }
-).opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-
 function numberValue(point: NumberPoint): number {
   if (point.asDouble !== undefined && point.asDouble !== null) return point.asDouble;
   return Number(int64(point.asInt));
@@ -106,10 +95,4 @@ export function flattenMetrics(request: MetricsRequest): ReceivedMetricPoint[] {
     },
   );
   return points;
-}
-
-/** Decodes an OTLP metrics export request body (already decompressed), protobuf or JSON. */
-export function decodeOtlpMetrics(body: Buffer, contentType: string): ReceivedMetricPoint[] {
-  const request = contentType.includes('json') ? JSON.parse(body.toString('utf8')) : ExportMetricsServiceRequest.decode(body);
-  return flattenMetrics(request as MetricsRequest);
 }

@@ -1,4 +1,4 @@
-// An OTLP/HTTP receiver (POST /v1/traces, /v1/logs, /v1/metrics (./otlp-metrics.ts); protobuf or JSON bodies, gzip or not) that decodes with the
+// An OTLP/HTTP receiver (POST /v1/traces, /v1/logs, /v1/metrics (flattened in ./otlp-metrics.ts); protobuf or JSON bodies, gzip or not) that decodes with the
 // official OTLP protobuf schema: the protobufjs code generated from opentelemetry-proto and shipped by
 // @opentelemetry/otlp-transformer 0.214 (installed under the alias `otlp-proto-schema`; later transformer versions
 // only ship hand-written encoders). Received spans and log records are flattened into plain objects for the lab
@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { answer, LoopbackServer, type ReceiverBehavior, readBody } from './loopback-server.ts';
-import { decodeOtlpMetrics, type ReceivedMetricPoint } from './otlp-metrics.ts';
+import { flattenMetrics, type MetricsRequest, type ReceivedMetricPoint } from './otlp-metrics.ts';
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
 export type Attributes = Record<string, AttributeValue>;
@@ -68,6 +68,7 @@ interface Schema {
       collector: {
         trace: { v1: { ExportTraceServiceRequest: DecodableType } };
         logs: { v1: { ExportLogsServiceRequest: DecodableType } };
+        metrics: { v1: { ExportMetricsServiceRequest: DecodableType } };
       };
     };
   };
@@ -228,14 +229,12 @@ export function flattenLogs(request: LogsRequest): ReceivedLog[] {
 /** Decodes an OTLP export request body (already decompressed) of either encoding. */
 export function decodeOtlp(signal: 'traces', body: Buffer, contentType: string): ReceivedSpan[];
 export function decodeOtlp(signal: 'logs', body: Buffer, contentType: string): ReceivedLog[];
-export function decodeOtlp(signal: Signal, body: Buffer, contentType: string): ReceivedSpan[] | ReceivedLog[] {
-  const json = contentType.includes('json');
-  if (signal === 'traces') {
-    const request = json ? JSON.parse(body.toString('utf8')) : schema.trace.v1.ExportTraceServiceRequest.decode(body);
-    return flattenTraces(request as TracesRequest);
-  }
-  const request = json ? JSON.parse(body.toString('utf8')) : schema.logs.v1.ExportLogsServiceRequest.decode(body);
-  return flattenLogs(request as LogsRequest);
+export function decodeOtlp(signal: 'metrics', body: Buffer, contentType: string): ReceivedMetricPoint[];
+export function decodeOtlp(signal: Signal, body: Buffer, contentType: string): ReceivedSpan[] | ReceivedLog[] | ReceivedMetricPoint[] {
+  const decode = (type: DecodableType) => (contentType.includes('json') ? JSON.parse(body.toString('utf8')) : type.decode(body));
+  if (signal === 'traces') return flattenTraces(decode(schema.trace.v1.ExportTraceServiceRequest) as TracesRequest);
+  if (signal === 'logs') return flattenLogs(decode(schema.logs.v1.ExportLogsServiceRequest) as LogsRequest);
+  return flattenMetrics(decode(schema.metrics.v1.ExportMetricsServiceRequest) as MetricsRequest);
 }
 
 export class OtlpReceiver extends LoopbackServer<{ spans: [ReceivedSpan[]]; logs: [ReceivedLog[]]; metrics: [ReceivedMetricPoint[]] }> {
@@ -325,7 +324,7 @@ export class OtlpReceiver extends LoopbackServer<{ spans: [ReceivedSpan[]]; logs
     if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body, { maxOutputLength: maxBytes });
     if (signal === 'traces') this.#store(this.#spans, 'spans', decodeOtlp('traces', body, contentType));
     else if (signal === 'logs') this.#store(this.#logs, 'logs', decodeOtlp('logs', body, contentType));
-    else this.#store(this.#metrics, 'metrics', decodeOtlpMetrics(body, contentType));
+    else this.#store(this.#metrics, 'metrics', decodeOtlp('metrics', body, contentType));
     const reply = () => {
       const json = contentType.includes('json');
       // An empty Export*ServiceResponse: zero bytes in protobuf, `{}` in JSON.
