@@ -8,7 +8,7 @@ import type { TimeRange } from '../correlation/types.ts';
 import { UsageError } from '../options.ts';
 import { Supervisor } from '../processes.ts';
 import { runFolder } from '../run-folder.ts';
-import { findPrometheus, INSTALL_HINT, prometheusArgs, waitReady } from './prometheus.ts';
+import { findPrometheus, INSTALL_HINT, prometheusArgs, prometheusConfig, waitReady } from './prometheus.ts';
 
 export interface ReopenedRun {
   runDir: string;
@@ -37,7 +37,7 @@ export async function reopenRun(runDir: string, port: number, prometheusBin: str
   mkdirSync(join(copy.root, 'prometheus'), { recursive: true });
   cpSync(folder.prometheusData, copy.prometheusData, { recursive: true, filter: (source) => !RUNTIME_FILES.has(source.split(/[\\/]/).pop()!) });
   // No scrape jobs: only the stored data is served.
-  writeFileSync(copy.prometheusConfig, 'global: {}\nstorage:\n  exemplars:\n    max_exemplars: 100000\n');
+  writeFileSync(copy.prometheusConfig, prometheusConfig([], 1));
   const supervisor = new Supervisor();
   const prometheus = supervisor.start({ name: 'prometheus', command: binary, args: prometheusArgs(copy, port), cwd: copy.root, onStdout: log, onStderr: log });
   const close = async () => {
