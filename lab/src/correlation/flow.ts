@@ -6,7 +6,7 @@ import type { CorrelationBackends, Exemplar, LogLine, TimeRange, TraceSpan } fro
 import { RED_HISTOGRAM } from './walk.ts';
 
 /** Local-root spans with at least this much CPU time must have labelled profile samples (100 Hz sampling: ~1 sample). */
-export const MIN_SPAN_CPU_MS = 10;
+const MIN_SPAN_CPU_MS = 10;
 
 export interface Share {
   count: number;
@@ -140,7 +140,7 @@ function percent(share: Share): string {
 }
 
 /** What a connected flow must reach: every exemplar resolves fully; CPU-heavy spans may miss samples rarely (sampling). */
-export const FLOW_TARGETS = { completeTrace: 1, logsFromEveryService: 1, cpuSpansProfiled: 0.95 } as const;
+const FLOW_TARGETS = { completeTrace: 1, logsFromEveryService: 1, cpuSpansProfiled: 0.95 } as const;
 export type FlowShareName = keyof typeof FLOW_TARGETS;
 
 export interface FlowLine {
