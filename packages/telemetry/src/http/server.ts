@@ -122,7 +122,7 @@ export function recordRequestError(request: IncomingMessage, error: unknown): vo
 }
 
 /** The express route template (`baseUrl` + `route.path`) if a route matched, else undefined. */
-export function routeTemplate(request: InstrumentedRequest): string | undefined {
+function routeTemplate(request: InstrumentedRequest): string | undefined {
   const path = request.route?.path;
   if (path === undefined) return undefined;
   const template = `${request.baseUrl ?? ''}${typeof path === 'string' ? path : String(path)}`;
@@ -134,19 +134,19 @@ export function toError(error: unknown): Error {
   return new Error(typeof error === 'string' ? error : JSON.stringify(error) ?? String(error));
 }
 
-function requestAttributes(request: IncomingMessage, socket: Socket, method: string, scheme: string, runId: string | undefined): Attributes {
-  const url = request.url ?? '/';
-  const queryAt = url.indexOf('?');
+function requestAttributes(request: IncomingMessage, socket: Socket, method: string, path: string, scheme: string, runId: string | undefined): Attributes {
+  const url = request.url ?? '';
   const host = parseHost(request.headers.host, scheme === 'https' ? 443 : 80);
   const attributes: Attributes = {
     'http.request.method': method,
-    'url.path': queryAt === -1 ? url : url.slice(0, queryAt),
+    'url.path': path,
     'url.scheme': scheme,
     'server.address': host.address,
     'server.port': host.port,
     'network.protocol.version': request.httpVersion,
   };
-  if (queryAt !== -1) attributes['url.query'] = redactQuery(url.slice(queryAt + 1));
+  // pathOf(url) is what precedes the `?`, if there is one.
+  if (url.length > path.length) attributes['url.query'] = redactQuery(url.slice(path.length + 1));
   if (method === '_OTHER') attributes['http.request.method_original'] = request.method ?? '';
   if (socket.remoteAddress) attributes['client.address'] = socket.remoteAddress;
   const userAgent = request.headers['user-agent'];
@@ -188,7 +188,8 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
       onFirstRequest(server);
     }
     if (draining.has(server)) closeAfter(socket, response);
-    if (ignorePaths.has(pathOf(request.url))) return;
+    const path = pathOf(request.url);
+    if (ignorePaths.has(path)) return;
 
     const method = normalizeMethod(request.method);
     const scheme = (socket as Socket & { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
@@ -197,7 +198,7 @@ export function instrumentHttpServer(deps: HttpServerDependencies): HttpServerIn
     // Attributes are set after creation, and only on recording spans: startSpan would validate them twice (none of
     // our samplers reads them).
     const span = tracer.startSpan(method, SERVER_SPAN, parent);
-    if (span.isRecording()) span.setAttributes(requestAttributes(request, socket, method, scheme, runId));
+    if (span.isRecording()) span.setAttributes(requestAttributes(request, socket, method, path, scheme, runId));
     const spanContext = span.spanContext();
     const spanCtx = trace.setSpan(parent, span);
     const state: ServerRequest = {
