@@ -29,7 +29,7 @@ interface UndiciRequest {
  * A low-cardinality error.type for a failed request: the system or undici error code (ECONNREFUSED, ETIMEDOUT,
  * UND_ERR_SOCKET...) when there is one, else the error's class (never its message).
  */
-export function errorTypeOf(error: Error): string {
+function errorTypeOf(error: Error): string {
   return codeOf(error) ?? codeOf((error as { cause?: unknown }).cause) ?? (error.constructor?.name || error.name || 'Error');
 }
 
