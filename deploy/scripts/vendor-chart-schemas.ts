@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type ChartContract, CONTRACTS_DIR, contractPaths, pinnedReleases, templatePaths } from '../src/chart-values.ts';
+import { type ChartContract, CONTRACTS_DIR, contractPaths, pinnedReleases, serializeContract, templatePaths } from '../src/chart-values.ts';
 import { argoApps } from '../src/inventory.ts';
 import type { JsonObject } from '../src/manifests.ts';
 
@@ -161,16 +161,6 @@ function absent(all: Map<string, Release>, pinned: string, repo: string): string
   return `${pinned} is not in the copy of ${repo}${newest ? ` (newest release there: ${newest.version}, ${newest.date})` : ''}`;
 }
 
-/** contract.json with one path per line, so a refresh diffs key by key. */
-function serialize(contract: ChartContract): string {
-  const { paths, ...head } = contract;
-  const top = JSON.stringify(head, null, 2).replace(/\n}$/, '');
-  const lines = Object.keys(paths)
-    .sort()
-    .map((path) => `    ${JSON.stringify(path)}: ${JSON.stringify(paths[path])}`);
-  return `${top},\n  "paths": {\n${lines.join(',\n')}\n  }\n}\n`;
-}
-
 const contracts = new Map<string, ChartContract>();
 const missing: string[] = [];
 for (const release of pinnedReleases(argoApps())) {
@@ -222,7 +212,7 @@ for (const entry of readdirSync(CONTRACTS_DIR, { withFileTypes: true })) {
 }
 for (const [key, contract] of contracts) {
   mkdirSync(join(CONTRACTS_DIR, key), { recursive: true });
-  writeFileSync(join(CONTRACTS_DIR, key, 'contract.json'), serialize(contract));
+  writeFileSync(join(CONTRACTS_DIR, key, 'contract.json'), serializeContract(contract));
 }
 const rows = [...contracts.values()]
   .sort((a, b) => a.chart.localeCompare(b.chart))

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { serializeContract } from '../src/chart-values.ts';
 import { CRDS_DIR, type CrdContract, crdPaths } from '../src/crd-contract.ts';
 
 const [dir, tag] = process.argv.slice(2);
@@ -24,12 +25,7 @@ const contract: CrdContract = {
   source: { repo: 'kiali/kiali-operator', path: PATH, schema: `spec.versions[${index}].schema.openAPIV3Schema.properties.spec`, tag, commit, date },
   paths: crdPaths(version.schema.openAPIV3Schema.properties.spec),
 };
-// One path per line, so a refresh diffs key by key.
-const { paths, ...head } = contract;
-const lines = Object.keys(paths)
-  .sort()
-  .map((path) => `    ${JSON.stringify(path)}: ${JSON.stringify(paths[path])}`);
 mkdirSync(CRDS_DIR, { recursive: true });
 const out = join(CRDS_DIR, `kiali-${contract.version}.contract.json`);
-writeFileSync(out, `${JSON.stringify(head, null, 2).replace(/\n}$/, '')},\n  "paths": {\n${lines.join(',\n')}\n  }\n}\n`);
-console.log(`${out}: ${lines.length} paths`);
+writeFileSync(out, serializeContract(contract));
+console.log(`${out}: ${Object.keys(contract.paths).length} paths`);

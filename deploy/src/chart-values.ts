@@ -243,6 +243,16 @@ export function validateValues(values: JsonObject, contract: ChartContract, open
   return [...new Set((validate.errors ?? []).map(describe))];
 }
 
+/** A contract file with one path per line, so a refresh diffs key by key (the chart and the CRD contracts alike). */
+export function serializeContract(contract: { paths: Record<string, unknown> }): string {
+  const { paths, ...head } = contract;
+  const top = JSON.stringify(head, null, 2).replace(/\n}$/, '');
+  const lines = Object.keys(paths)
+    .sort()
+    .map((path) => `    ${JSON.stringify(path)}: ${JSON.stringify(paths[path])}`);
+  return `${top},\n  "paths": {\n${lines.join(',\n')}\n  }\n}\n`;
+}
+
 export function loadContracts(dir: string = CONTRACTS_DIR): ChartContract[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
