@@ -56,7 +56,7 @@ export function splitPath(path: string): string[] {
 const isMap = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The key paths of a chart's default values: maps are walked, everything else is a leaf. */
-export function defaultPaths(values: JsonObject, prefix: string[] = [], into: Record<string, PathRule> = {}): Record<string, PathRule> {
+function defaultPaths(values: JsonObject, prefix: string[] = [], into: Record<string, PathRule> = {}): Record<string, PathRule> {
   for (const [key, value] of Object.entries(values)) {
     const path = [...prefix, key];
     if (isMap(value)) {
@@ -86,7 +86,7 @@ function branches(root: Schema, schema: Schema, seen: Set<string>): Schema[] {
 }
 
 /** The key paths a values.schema.json declares (properties, through local $refs and allOf/anyOf/oneOf). */
-export function schemaPaths(root: Schema, schema: Schema = root, prefix: string[] = [], into: Record<string, PathRule> = {}, depth = 0): Record<string, PathRule> {
+function schemaPaths(root: Schema, schema: Schema = root, prefix: string[] = [], into: Record<string, PathRule> = {}, depth = 0): Record<string, PathRule> {
   const parts = branches(root, schema, new Set());
   const properties = new Map<string, Schema[]>();
   for (const part of parts) {
@@ -218,7 +218,7 @@ function toSchema(node: Node, inOpen = false): Schema {
 }
 
 /** The JSON Schema a values file must satisfy, from a contract and the paths opened on top of it. */
-export function valuesSchema(contract: ChartContract, open: OpenPath[] = []): Schema {
+function valuesSchema(contract: ChartContract, open: OpenPath[] = []): Schema {
   const paths = { ...contract.paths };
   for (const extra of open) if (extra.chart === contract.chart) paths[extra.path] = 'open';
   return toSchema(tree(paths));

@@ -9,8 +9,8 @@ import type { Json, JsonObject } from './manifests.ts';
 import { DEPLOY_DIR } from './paths.ts';
 
 /** Path segments that are not keys: an array's items and the values of a map whose keys are free. */
-export const ITEMS = '[]';
-export const VALUES = '{}';
+const ITEMS = '[]';
+const VALUES = '{}';
 
 /**
  * What the schema says about one path. `open`: keys beyond the listed ones are kept (x-kubernetes-preserve-unknown-fields,
