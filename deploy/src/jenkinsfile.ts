@@ -71,6 +71,20 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** The tokens from the opening bracket at `start` through its matching close; `unclosed` is the error when none. */
+function bracketed(tokens: Token[], start: number, open: Token['kind'], close: Token['kind'], unclosed: string): Token[] {
+  const taken: Token[] = [];
+  let depth = 0;
+  do {
+    const current = tokens[start + taken.length];
+    if (!current) throw new Error(unclosed);
+    if (current.kind === open) depth++;
+    if (current.kind === close) depth--;
+    taken.push(current);
+  } while (depth > 0);
+  return taken;
+}
+
 /** The calls of a block: `name`, `name(args)`, `name 'a', 'b'`, each optionally followed by `{ ... }`. */
 function parseBlock(tokens: Token[], start: number, nested: boolean): { calls: Call[]; end: number } {
   const calls: Call[] = [];
@@ -91,17 +105,10 @@ function parseBlock(tokens: Token[], start: number, nested: boolean): { calls: C
     }
     if (token.kind !== 'word') throw new Error(`Jenkinsfile:${token.line}: expected a name, found ${token.text}`);
     index++;
-    const argTokens: Token[] = [];
+    let argTokens: Token[] = [];
     if (tokens[index]?.kind === 'lparen') {
-      let depth = 0;
-      do {
-        const current = tokens[index];
-        if (!current) throw new Error(`Jenkinsfile:${token.line}: ( is not closed`);
-        if (current.kind === 'lparen') depth++;
-        if (current.kind === 'rparen') depth--;
-        argTokens.push(current);
-        index++;
-      } while (depth > 0);
+      argTokens = bracketed(tokens, index, 'lparen', 'rparen', `Jenkinsfile:${token.line}: ( is not closed`);
+      index += argTokens.length;
     } else {
       // Command-style arguments up to the end of the line or a block: `name 'SERVICE'`, `values 'a', 'b'`.
       while (tokens[index] && !['newline', 'open', 'close'].includes(tokens[index]!.kind)) {
@@ -127,16 +134,8 @@ function parseBlock(tokens: Token[], start: number, nested: boolean): { calls: C
     if (tokens[index]?.kind === 'open') {
       // `script { }` and `expression { }` hold Groovy code, not declarative calls: keep their text.
       if (call.name === 'script' || call.name === 'expression') {
-        let depth = 0;
-        const body: Token[] = [];
-        do {
-          const current = tokens[index];
-          if (!current) throw new Error(`Jenkinsfile:${token.line}: ${call.name} { is not closed`);
-          if (current.kind === 'open') depth++;
-          if (current.kind === 'close') depth--;
-          body.push(current);
-          index++;
-        } while (depth > 0);
+        const body = bracketed(tokens, index, 'open', 'close', `Jenkinsfile:${token.line}: ${call.name} { is not closed`);
+        index += body.length;
         call.args = body.map((current) => current.text).join(' ');
         call.block = [];
       } else {
