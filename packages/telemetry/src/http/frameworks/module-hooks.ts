@@ -2,7 +2,7 @@
 // registered for the module: instrumentations/esm-hooks.ts). The hook libraries are the copies the OpenTelemetry
 // instrumentation base uses, loaded only when a hooked framework is installed. A patch that fails is reported, never
 // thrown into the application's require() or import.
-import { createRequire } from 'node:module';
+import { requireFromInstrumentationBase } from '../../instrumentations/esm-hooks.ts';
 import { type ErrorSink, guarded } from '../../instrumentations/guard.ts';
 
 type Patch = (moduleExports: Record<string, unknown>) => void;
@@ -12,7 +12,7 @@ interface HookClass {
 
 export function onModuleLoad(name: string, onError: ErrorSink, patch: Patch): void {
   const safePatch = guarded(onError, patch);
-  const fromBase = createRequire(createRequire(import.meta.url).resolve('@opentelemetry/instrumentation'));
+  const fromBase = requireFromInstrumentationBase();
   const { Hook: RequireHook } = fromBase('require-in-the-middle') as { Hook: HookClass };
   const { Hook: ImportHook } = fromBase('import-in-the-middle') as { Hook: HookClass };
   new RequireHook([name], {}, (moduleExports) => {
