@@ -183,13 +183,14 @@ export interface OpenPath {
   reason: string;
 }
 
-interface Node {
-  rule?: PathRule;
-  children: Map<string, Node>;
+/** Contract paths as a tree of their segments; the path '' is the root's rule. */
+export interface PathNode<Rule> {
+  rule?: Rule;
+  children: Map<string, PathNode<Rule>>;
 }
 
-function tree(paths: Record<string, PathRule>): Node {
-  const root: Node = { children: new Map() };
+export function pathTree<Rule>(paths: Record<string, Rule>): PathNode<Rule> {
+  const root: PathNode<Rule> = { children: new Map() };
   for (const [path, rule] of Object.entries(paths)) {
     let node = root;
     for (const segment of splitPath(path)) {
@@ -204,7 +205,7 @@ function tree(paths: Record<string, PathRule>): Node {
 
 // Helm drops a key whose value is null (how a values file removes a default), so null is always accepted. Below an
 // open map, the keys the defaults happen to show are checked for their kind but do not close their own maps.
-function toSchema(node: Node, inOpen = false): Schema {
+function toSchema(node: PathNode<PathRule>, inOpen = false): Schema {
   const rule = node.rule;
   if (node.children.size > 0) {
     const open = inOpen || rule === 'open' || rule === 'any';
@@ -221,7 +222,7 @@ function toSchema(node: Node, inOpen = false): Schema {
 function valuesSchema(contract: ChartContract, open: OpenPath[] = []): Schema {
   const paths = { ...contract.paths };
   for (const extra of open) if (extra.chart === contract.chart) paths[extra.path] = 'open';
-  return toSchema(tree(paths));
+  return toSchema(pathTree(paths));
 }
 
 function describe(error: ErrorObject): string {

@@ -4,7 +4,7 @@
 // turns it back into a closed JSON Schema: a key the CRD does not declare is an error (the operator would prune it).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { joinPath, splitPath } from './chart-values.ts';
+import { joinPath, type PathNode, pathTree } from './chart-values.ts';
 import type { Json, JsonObject } from './manifests.ts';
 import { DEPLOY_DIR } from './paths.ts';
 
@@ -71,20 +71,15 @@ export function crdPaths(schema: Schema, segments: string[] = [], into: Record<s
   return into;
 }
 
-interface Node {
-  rule: CrdRule;
-  children: Map<string, Node>;
-}
-
-function toSchema(node: Node): Schema {
-  const { open, requiredAnyOf, ...keywords } = node.rule;
+function toSchema(node: PathNode<CrdRule>): Schema {
+  const { open, requiredAnyOf, ...keywords } = node.rule ?? {};
   const schema: Schema = { ...(keywords as Schema) };
   if (requiredAnyOf) schema['anyOf'] = requiredAnyOf.map((required) => ({ required }));
   const keys = [...node.children].filter(([key]) => key !== ITEMS && key !== VALUES);
   const items = node.children.get(ITEMS);
   const values = node.children.get(VALUES);
   if (items) schema['items'] = toSchema(items);
-  if (keys.length > 0 || values || node.rule.type?.includes('object')) {
+  if (keys.length > 0 || values || node.rule?.type?.includes('object')) {
     if (keys.length > 0) schema['properties'] = Object.fromEntries(keys.map(([key, child]) => [key, toSchema(child)]));
     if (values) schema['additionalProperties'] = toSchema(values);
     else if (!open) schema['additionalProperties'] = false;
@@ -94,18 +89,7 @@ function toSchema(node: Node): Schema {
 
 /** The closed JSON Schema of a contract: undeclared keys, wrong types, values outside an enum or the bounds fail. */
 export function crdSchema(contract: CrdContract): Schema {
-  const root: Node = { rule: contract.paths[''] ?? {}, children: new Map() };
-  for (const [path, rule] of Object.entries(contract.paths)) {
-    if (path === '') continue;
-    let node = root;
-    for (const segment of splitPath(path)) {
-      const child = node.children.get(segment) ?? { rule: {}, children: new Map() };
-      node.children.set(segment, child);
-      node = child;
-    }
-    node.rule = rule;
-  }
-  return toSchema(root);
+  return toSchema(pathTree(contract.paths));
 }
 
 export const CRDS_DIR = join(DEPLOY_DIR, 'upstream', 'crds');
