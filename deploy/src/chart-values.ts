@@ -291,15 +291,19 @@ function setFlag(assignment: string): JsonObject {
     .reduce<Json>((inner, key) => ({ [key]: inner }), value) as JsonObject;
 }
 
+/** The shell lines of a Markdown text's ```sh blocks: continuation lines joined, trailing comments dropped. */
+export function shellLines(markdown: string): string[] {
+  return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => (block[1] ?? '').replace(/\\\n\s*/g, ' ').split('\n'))
+    .map((line) => line.replace(/\s+#.*$/, '').trim());
+}
+
 /**
  * The README's `cilium install` (Cilium's Helm chart, installed by the Cilium CLI before Argo CD exists): its
  * `--version`, its `--values` files and `--set` overrides, in Helm's order (files, then sets).
  */
 export function ciliumBootstrap(readme: string = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8')): ValuedRelease | undefined {
-  const line = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
-    .flatMap((block) => (block[1] ?? '').replace(/\\\n\s*/g, ' ').split('\n'))
-    .map((candidate) => candidate.replace(/\s+#.*$/, ''))
-    .find((candidate) => /^\s*cilium install\b/.test(candidate));
+  const line = shellLines(readme).find((candidate) => /^cilium install\b/.test(candidate));
   if (!line) return undefined;
   const flag = (names: string) => [...line.matchAll(new RegExp(String.raw`(?:^|\s)(?:${names})[=\s]+(\S+)`, 'g'))].map((match) => match[1]!);
   const valueFiles = flag('--values|-f');

@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { evaluateCondition, measurementPhase } from '../src/analysis-condition.ts';
+import { ciliumBootstrap, shellLines } from '../src/chart-values.ts';
 import { argoApps, OVERLAYS, renderedKustomizations } from '../src/inventory.ts';
 import { renderFallback } from '../src/kustomize.ts';
-import { asArray, asObject, at, type Json, type JsonObject, loadFile, parseYaml } from '../src/manifests.ts';
+import { asArray, asObject, at, type JsonObject, loadFile, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
 import { journeys } from '@lab/loadtest';
 import { type ProfileName, profileOptions, profiles } from '@lab/loadtest/k6/profiles';
@@ -20,37 +21,11 @@ const values = (name: string): JsonObject => {
 };
 const readme = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8');
 
-/** The shell lines of the README's ```sh blocks, continuation lines joined. */
-function shellLines(markdown: string): string[] {
-  const blocks = [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
-  return blocks.flatMap((block) => block.replace(/\\\n\s*/g, ' ').split('\n')).map((line) => line.replace(/\s+#.*$/, '').trim());
-}
-
-function setPath(target: JsonObject, dotted: string, value: Json): void {
-  const keys = dotted.split('.');
-  let current = target;
-  for (const key of keys.slice(0, -1)) current = (current[key] = asObject(current[key]));
-  current[keys.at(-1)!] = value;
-}
-
-/** The Helm values `cilium install` is given in the README: --values files (in order), then --set overrides. */
+/** The Helm values `cilium install` is given in the README (the reader the chart contract check uses too). */
 function ciliumInstallValues(markdown: string): JsonObject {
   const installs = shellLines(markdown).filter((line) => /^cilium install\b/.test(line));
   assert.equal(installs.length, 1, `expected one \`cilium install\` in deploy/README.md, found ${installs.length}`);
-  const words = installs[0]!.split(/\s+/);
-  const merged: JsonObject = {};
-  for (let index = 0; index < words.length; index++) {
-    const [flag, inline] = words[index]!.split(/=(.*)/s) as [string, string | undefined];
-    const argument = () => inline ?? words[++index] ?? '';
-    if (flag === '--values' || flag === '-f') {
-      const file = argument();
-      for (const [key, value] of Object.entries(parseYaml(readFileSync(join(REPO_ROOT, file), 'utf8'), file)[0] ?? {})) merged[key] = value;
-    } else if (flag === '--set') {
-      const [path, raw = ''] = argument().split(/=(.*)/s) as [string, string?];
-      setPath(merged, path, raw === 'true' ? true : raw === 'false' ? false : raw);
-    }
-  }
-  return merged;
+  return ciliumBootstrap(markdown)!.values;
 }
 
 test('Cilium leaves the Istio CNI plugin in place whenever Istio CNI is enabled (Istio platform prerequisites)', () => {
