@@ -17,8 +17,9 @@ const WORKFLOW = join(REPO_ROOT, '.github', 'workflows', 'services.yml');
 const workflow = parse(readFileSync(WORKFLOW, 'utf8')) as JsonObject;
 const steps = (job: string) => asArray(at(workflow, 'jobs', job, 'steps')).map(asObject);
 const dev = join(DEPLOY_DIR, 'apps', 'overlays', 'dev');
-const deployedImages = () =>
-  renderFallback(dev)
+/** The first container image of each Deployment an overlay renders. */
+const deployedImages = (overlay = dev) =>
+  renderFallback(overlay)
     .filter((object) => object['kind'] === 'Deployment')
     .map((object) => String(at(asArray(at(object, 'spec', 'template', 'spec', 'containers'))[0], 'image')));
 
@@ -84,9 +85,7 @@ test("the bump step's edit renders to digest-pinned images that pass the image p
     return join(dir, `pin-${service}`);
   });
   execFileSync(process.execPath, [join(DEPLOY_DIR, 'scripts', 'update-image-tag.mjs'), file, String(at(workflow, 'env', 'IMAGE_PREFIX')), ...pins]);
-  const images = renderFallback(join(dir, 'apps', 'overlays', 'dev'))
-    .filter((object) => object['kind'] === 'Deployment')
-    .map((object) => String(at(asArray(at(object, 'spec', 'template', 'spec', 'containers'))[0], 'image')));
+  const images = deployedImages(join(dir, 'apps', 'overlays', 'dev'));
   assert.equal(images.length, 4);
   for (const image of images) {
     assert.match(image, new RegExp(`^ghcr\\.io/lab-observability/\\w+:sha-0123456789ab@${digest}$`));
