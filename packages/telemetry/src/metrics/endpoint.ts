@@ -43,7 +43,7 @@ export function startMetricsServer(handler: MetricsHandler, options: { port: num
   // undici (~15 ms of startup) whether or not anything uses fetch.
   const { createServer } = process.getBuiltinModule('node:http');
   const server = createServer((request, response) => {
-    if (request.method === 'GET' && request.url?.split('?')[0] === options.path) return handler(request, response);
+    if (request.method === 'GET' && pathOf(request.url) === options.path) return handler(request, response);
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('not found\n');
   });
