@@ -74,6 +74,18 @@ export function argoApps(): ArgoApp[] {
     });
 }
 
+/**
+ * The name and pod labels an istio/gateway release gets (istio/istio manifests/charts/gateway/templates/_helpers.tpl,
+ * gateway.name and gateway.selectorLabels, commit 8fb266ccd3af4532197509bb35ae61e06db6e302): the name is `name` or the
+ * release name, and names the Deployment and the Service; app = labels.app or the name, istio = labels.istio or the
+ * name without "istio-".
+ */
+export function istioGatewayIdentity(app: ArgoApp): { name: string; labels: Record<string, string> } {
+  const name = String(app.values['name'] || app.helm?.releaseName);
+  const labels = asObject(app.values['labels']);
+  return { name, labels: { app: String(labels['app'] ?? name), istio: String(labels['istio'] ?? name.replace(/^istio-/, '')) } };
+}
+
 /** Every kustomization Argo CD syncs (repository-relative path) with its rendered objects. */
 export function renderedKustomizations(apps: ArgoApp[] = argoApps()): Map<string, JsonObject[]> {
   const rendered = new Map<string, JsonObject[]>();

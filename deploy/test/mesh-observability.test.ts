@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { crdSchema, loadCrdContract } from '../src/crd-contract.ts';
 import { platformCatalog } from '../src/endpoints.ts';
 import { keyValueList, parseClassicConfig, value } from '../src/fluent-bit.ts';
-import { argoApps, renderedKustomizations } from '../src/inventory.ts';
+import { argoApps, istioGatewayIdentity, renderedKustomizations } from '../src/inventory.ts';
 import { asArray, asObject, at, type Json, type JsonObject, loadDir } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
 
@@ -46,14 +46,10 @@ test('every Telemetry resource names providers istiod defines; tracing reaches t
   assert.ok(grpc.endsWith(`:${target['port']}`), `the collector's OTLP gRPC receiver listens on ${grpc}`);
 });
 
-// The gateway chart's pod labels and names (istio/istio 1.30.2 manifests/charts/gateway/templates/_helpers.tpl):
-// app = labels.app or the gateway name, istio = labels.istio or the name without "istio-"; the name is `name` or the
-// release name, and it is the Deployment's (the workload's) name too.
 function gatewayIdentity() {
   const gateway = app('istio-ingressgateway');
-  const name = String(gateway.values['name'] ?? gateway.helm!.releaseName);
-  const labels = asObject(gateway.values['labels'] ?? {});
-  return { namespace: gateway.namespace, workload: name, app: String(labels['app'] ?? name), istio: String(labels['istio'] ?? name.replace(/^istio-/, '')) };
+  const { name, labels } = istioGatewayIdentity(gateway);
+  return { namespace: gateway.namespace, workload: name, app: labels['app']!, istio: labels['istio']! };
 }
 
 /** What the ingress access log format lacks for the Loki pipeline and the trace links. */

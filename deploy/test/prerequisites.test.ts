@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { evaluateCondition, measurementPhase } from '../src/analysis-condition.ts';
 import { ciliumBootstrap, shellLines } from '../src/chart-values.ts';
-import { argoApps, OVERLAYS, renderedKustomizations } from '../src/inventory.ts';
+import { argoApps, istioGatewayIdentity, OVERLAYS, renderedKustomizations } from '../src/inventory.ts';
 import { renderFallback } from '../src/kustomize.ts';
 import { asArray, asObject, at, type JsonObject, loadFile, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
@@ -74,15 +74,6 @@ test('dashboards land in the folder the provisioning names ("Lab"), not in Gener
   }
 });
 
-// Pod labels of Istio's `gateway` chart: `app: <name>`, `istio: <name without "istio-">`, name = values.name or the
-// release name (istio/istio manifests/charts/gateway/templates/_helpers.tpl, gateway.selectorLabels, commit
-// 8fb266ccd3af4532197509bb35ae61e06db6e302).
-function istioGatewayPodLabels(app: (typeof apps)[number]): Record<string, string> {
-  const name = String(app.values['name'] || app.helm?.releaseName);
-  const labels = asObject(app.values['labels']);
-  return { app: String(labels['app'] ?? name), istio: String(labels['istio'] ?? name.replace(/^istio-/, '')) };
-}
-
 for (const overlay of OVERLAYS) {
   test(`${overlay}: a VirtualService carrying canary weights is bound to a Gateway an installed ingress gateway serves, and k6 enters there`, () => {
     const objects = renderFallback(join(REPO_ROOT, overlay));
@@ -102,7 +93,7 @@ for (const overlay of OVERLAYS) {
         assert.ok(gateways.includes('mesh'), `VirtualService ${name}: keep "mesh" so in-mesh callers follow the weights too`);
         for (const gateway of bound) {
           const selector = asObject(at(gateway, 'spec', 'selector'));
-          const serving = ingresses.filter((app) => Object.entries(selector).every(([key, value]) => istioGatewayPodLabels(app)[key] === value));
+          const serving = ingresses.filter((app) => Object.entries(selector).every(([key, value]) => istioGatewayIdentity(app).labels[key] === value));
           assert.ok(serving.length > 0, `Gateway ${String(at(gateway, 'metadata', 'name'))} selects ${JSON.stringify(selector)}: no istio/gateway release has those pods`);
           for (const app of serving) assert.equal(app.helm?.version, istiod?.helm?.version, `${app.name}: the ingress gateway runs istiod's version`);
         }
@@ -112,7 +103,7 @@ for (const overlay of OVERLAYS) {
     const baseUrl = asArray(at(testrun, 'spec', 'runner', 'env')).map(asObject).find((entry) => entry['name'] === 'BASE_URL')?.['value'];
     const host = new URL(String(baseUrl)).hostname;
     assert.ok(
-      ingresses.some((app) => host === `${String(app.values['name'] || app.helm?.releaseName)}.${app.namespace}.svc.cluster.local`),
+      ingresses.some((app) => host === `${istioGatewayIdentity(app).name}.${app.namespace}.svc.cluster.local`),
       `k6 has no sidecar: its BASE_URL (${String(baseUrl)}) must be the ingress gateway for the canary weights to apply`,
     );
   });
