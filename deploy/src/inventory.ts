@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderFallback } from './kustomize.ts';
-import { asArray, asObject, at, type JsonObject, loadDir, type Manifest, parseYaml } from './manifests.ts';
+import { asArray, asObject, at, type JsonObject, loadDir, loadFile, type Manifest, parseYaml } from './manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from './paths.ts';
 
 export const REPO_URL = 'https://github.com/lab-observability/lab-observability.git';
@@ -84,6 +84,33 @@ export function istioGatewayIdentity(app: ArgoApp): { name: string; labels: Reco
   const name = String(app.values['name'] || app.helm?.releaseName);
   const labels = asObject(app.values['labels']);
   return { name, labels: { app: String(labels['app'] ?? name), istio: String(labels['istio'] ?? name.replace(/^istio-/, '')) } };
+}
+
+/** An S3 client of the platform: the bucket its settings name and the access key it signs with. */
+export interface S3Client {
+  who: string;
+  bucket: string;
+  accessKey: string;
+}
+
+/** Every S3 client of the platform, from the values Argo CD syncs and the Thanos objstore secret's template. */
+export function s3Clients(apps: ArgoApp[]): S3Client[] {
+  const values = (name: string) => {
+    const found = apps.find((app) => app.name === name);
+    if (!found) throw new Error(`no Application ${name}`);
+    return found.values;
+  };
+  const monitoring = join(DEPLOY_DIR, 'platform', 'external-secrets', 'config', 'monitoring.yaml');
+  const secret = loadFile(monitoring).find((manifest) => at(manifest.doc, 'metadata', 'name') === 'thanos-objstore');
+  if (!secret) throw new Error(`no thanos-objstore ExternalSecret in ${monitoring}`);
+  const thanos = asObject(at(parseYaml(String(at(secret.doc, 'spec', 'target', 'template', 'data', 'objstore.yml')), 'objstore.yml')[0], 'config'));
+  return [
+    ...Object.values(asObject(at(values('loki'), 'loki', 'storage', 'bucketNames'))).map((bucket) => ({ who: 'loki', bucket: String(bucket), accessKey: 'observability' })),
+    { who: 'tempo', bucket: String(at(values('tempo'), 'tempo', 'storage', 'trace', 's3', 'bucket')), accessKey: 'observability' },
+    { who: 'pyroscope', bucket: String(at(values('pyroscope'), 'pyroscope', 'structuredConfig', 'storage', 's3', 'bucket_name')), accessKey: 'observability' },
+    { who: 'thanos', bucket: String(thanos['bucket']), accessKey: String(thanos['access_key']) },
+    { who: 'velero', bucket: String(asObject(asArray(at(values('velero'), 'configuration', 'backupStorageLocation'))[0])['bucket']), accessKey: 'velero' },
+  ];
 }
 
 /** Every kustomization Argo CD syncs (repository-relative path) with its rendered objects. */

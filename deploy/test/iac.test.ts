@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { parseHcl } from '../src/hcl.ts';
-import { argoApps } from '../src/inventory.ts';
+import { argoApps, s3Clients } from '../src/inventory.ts';
 import { asArray, asObject, at, type JsonObject, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
 
@@ -112,22 +112,14 @@ test("the cloud-init template's variables are all passed by templatefile(); k3s 
   assert.match(cluster, /etcd_snapshot_bucket\s*=\s*module\.object_store\.buckets\["etcd-snapshots"\]/);
 });
 
-/** The bucket every S3 client of the platform uses, from the values Argo CD syncs. */
+/** The buckets the object store creates and those every S3 client of the platform uses, from the values Argo CD syncs. */
 function platformBuckets(): Set<string> {
   const apps = argoApps();
-  const values = (name: string) => apps.find((app) => app.name === name)!.values;
-  const buckets = new Set<string>([
-    ...asArray(at(values('seaweedfs'), 'allInOne', 's3', 'createBuckets')).map((bucket) => String(asObject(bucket)['name'])),
-    ...Object.values(asObject(at(values('loki'), 'loki', 'storage', 'bucketNames'))).map(String),
-    String(at(values('tempo'), 'tempo', 'storage', 'trace', 's3', 'bucket')),
-    String(at(values('pyroscope'), 'pyroscope', 'structuredConfig', 'storage', 's3', 'bucket_name')),
-    String(asObject(asArray(at(values('velero'), 'configuration', 'backupStorageLocation'))[0])['bucket']),
+  const store = apps.find((app) => app.name === 'seaweedfs')!.values;
+  return new Set([
+    ...asArray(at(store, 'allInOne', 's3', 'createBuckets')).map((bucket) => String(asObject(bucket)['name'])),
+    ...s3Clients(apps).map((client) => client.bucket),
   ]);
-  const monitoring = readFileSync(join(DEPLOY_DIR, 'platform', 'external-secrets', 'config', 'monitoring.yaml'), 'utf8');
-  const thanos = /objstore\.yml: \|\n([\s\S]*?)\n {2}data:/.exec(monitoring)?.[1];
-  assert.ok(thanos, 'the Thanos objstore config in platform/external-secrets/config/monitoring.yaml');
-  buckets.add(String(at(parseYaml(thanos.replace(/^ {8}/gm, ''), 'objstore.yml')[0], 'config', 'bucket')));
-  return buckets;
 }
 
 test('the buckets iac creates are the platform values\' buckets, plus the etcd snapshots', () => {

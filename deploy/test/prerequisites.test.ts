@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { evaluateCondition, measurementPhase } from '../src/analysis-condition.ts';
 import { ciliumBootstrap, shellLines } from '../src/chart-values.ts';
-import { argoApps, istioGatewayIdentity, OVERLAYS, renderedKustomizations } from '../src/inventory.ts';
+import { argoApps, istioGatewayIdentity, OVERLAYS, renderedKustomizations, s3Clients } from '../src/inventory.ts';
 import { renderFallback } from '../src/kustomize.ts';
 import { asArray, asObject, at, type JsonObject, loadFile, parseYaml } from '../src/manifests.ts';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/paths.ts';
@@ -242,14 +242,7 @@ test('every S3 client uses an existing bucket of the object store with a key tha
   const identities = asArray(asObject(JSON.parse(template.replace(/\{\{[^}]*\}\}/g, 'x')))['identities']).map(asObject);
   const actionsOf = (accessKey: string) =>
     identities.find((identity) => asArray(identity['credentials']).some((credential) => asObject(credential)['accessKey'] === accessKey))?.['actions'];
-  const thanosStore = String(at(loadFile(join(DEPLOY_DIR, 'platform', 'external-secrets', 'config', 'monitoring.yaml')).find((manifest) => at(manifest.doc, 'metadata', 'name') === 'thanos-objstore')?.doc, 'spec', 'target', 'template', 'data', 'objstore.yml'));
-  const clients: { who: string; bucket: string; accessKey: string }[] = [
-    ...Object.values(asObject(at(values('loki'), 'loki', 'storage', 'bucketNames'))).map((bucket) => ({ who: 'loki', bucket: String(bucket), accessKey: 'observability' })),
-    { who: 'tempo', bucket: String(at(values('tempo'), 'tempo', 'storage', 'trace', 's3', 'bucket')), accessKey: 'observability' },
-    { who: 'pyroscope', bucket: String(at(values('pyroscope'), 'pyroscope', 'structuredConfig', 'storage', 's3', 'bucket_name')), accessKey: 'observability' },
-    { who: 'thanos', bucket: String(at(parseYaml(thanosStore, 'objstore.yml')[0], 'config', 'bucket')), accessKey: String(at(parseYaml(thanosStore, 'objstore.yml')[0], 'config', 'access_key')) },
-    { who: 'velero', bucket: String(asObject(asArray(at(values('velero'), 'configuration', 'backupStorageLocation'))[0])['bucket']), accessKey: 'velero' },
-  ];
+  const clients = s3Clients(apps);
   for (const { who, bucket, accessKey } of clients) {
     assert.ok(buckets.has(bucket), `${who}: bucket ${bucket} is not created`);
     const actions = asArray(actionsOf(accessKey)).map(String);
