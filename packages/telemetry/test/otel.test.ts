@@ -229,6 +229,7 @@ test('url.full redaction: userinfo credentials and the sensitive query keys, not
   assert.equal(fullUrl(new URL('https://user:secret@example.com:8443/a/b?sig=1&sigma=2&X-Goog-Signature=3&q=x')), 'https://REDACTED:REDACTED@example.com:8443/a/b?sig=REDACTED&sigma=2&X-Goog-Signature=REDACTED&q=x');
   assert.equal(fullUrl(new URL('http://example.com/path')), 'http://example.com/path');
   assert.equal(redactQuery('Signature&AWSAccessKeyId=&a=Signature'), 'Signature&AWSAccessKeyId=REDACTED&a=Signature');
+  assert.equal(redactQuery('%73ig=secret&q=%20x'), '%73ig=REDACTED&q=%20x', 'a percent-encoded key is the same key');
 });
 
 test('OpenTelemetry API metrics: on /metrics with Prometheus names (units, _total, scope labels), promtool-clean, a name clash warned once', async (t) => {

@@ -37,8 +37,8 @@ export const REDACTED = 'REDACTED';
 
 /** `query` (without `?`) with the values of the sensitive parameters replaced by REDACTED; otherwise unchanged. */
 export function redactQuery(query: string): string {
-  // Fast path: most queries carry none of the keys.
-  if (!/AWSAccessKeyId|Signature|sig/.test(query)) return query;
+  // Fast path: most queries carry none of the keys, plainly or percent-encoded.
+  if (!/AWSAccessKeyId|Signature|sig|%/.test(query)) return query;
   return query
     .split('&')
     .map((pair) => {
