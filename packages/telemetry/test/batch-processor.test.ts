@@ -3,13 +3,12 @@
 // with every overflow counted when it does not. No timing assertions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, type ReadableSpan, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
-import { type BatchOptions, LabBatchSpanProcessor } from '../src/tracing/batch-processor.ts';
+import { AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { type BatchExporter, type BatchOptions, type DropReason, LabBatchSpanProcessor, SpanArrayBatch } from '../src/tracing/batch-processor.ts';
 
 /** Records batches and concurrency; answers after `answer` resolves (a macrotask by default, as a socket would). */
-class RecordingExporter implements SpanExporter {
+class RecordingExporter implements BatchExporter<SpanArrayBatch> {
   batches: number[] = [];
   inFlight = 0;
   maxInFlight = 0;
@@ -17,31 +16,38 @@ class RecordingExporter implements SpanExporter {
   constructor(answer: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve))) {
     this.answer = answer;
   }
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.batches.push(spans.length);
+  newBatch(): SpanArrayBatch {
+    return new SpanArrayBatch();
+  }
+  export(batch: SpanArrayBatch, done: () => void): void {
+    this.batches.push(batch.size);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     void this.answer().then(() => {
       this.inFlight--;
-      done({ code: ExportResultCode.SUCCESS });
+      done();
     });
   }
   async shutdown(): Promise<void> {}
 }
 
-function setup(exporter: SpanExporter, options: Partial<BatchOptions>) {
+function setup(exporter: BatchExporter<SpanArrayBatch>, options: Partial<BatchOptions>) {
   let dropped = 0;
+  const reasons = new Set<DropReason>();
   const processor = new LabBatchSpanProcessor(
     exporter,
     { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 3_600_000, exportTimeoutMillis: 3_600_000, ...options },
-    () => dropped++,
+    (reason) => {
+      dropped++;
+      reasons.add(reason);
+    },
   );
   const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bsp' }), sampler: new AlwaysOnSampler(), spanProcessors: [processor] });
   const tracer = provider.getTracer('bsp-test');
   const endSpans = (count: number) => {
     for (let i = 0; i < count; i++) tracer.startSpan(`span ${i}`, { attributes: { 'http.route': '/items/:id' } }).end();
   };
-  return { processor, endSpans, dropped: () => dropped };
+  return { processor, endSpans, dropped: () => dropped, reasons };
 }
 
 test('full batches are exported at once and back to back, one at a time, none dropped while the exporter keeps up', async () => {
@@ -67,13 +73,33 @@ test('full batches are exported at once and back to back, one at a time, none dr
 
 test('a backend that never answers holds the queue bound; the overflow is counted and nothing else is exported', async () => {
   const exporter = new RecordingExporter(() => new Promise(() => {}));
-  const { endSpans, dropped } = setup(exporter, { maxQueueSize: 100, maxExportBatchSize: 10 });
+  const { endSpans, dropped, reasons } = setup(exporter, { maxQueueSize: 100, maxExportBatchSize: 10 });
   endSpans(1000);
   await new Promise((resolve) => setImmediate(resolve));
   endSpans(1000);
   // One batch of 10 left the queue for the hung export; the queue then holds 100 and the rest is dropped.
   assert.deepEqual(exporter.batches, [10]);
   assert.equal(dropped(), 2000 - 10 - 100);
+  assert.deepEqual([...reasons], ['queue_full']);
+});
+
+test('a span its batch cannot take is dropped and counted, and span.end() does not throw', async () => {
+  const exporter = new RecordingExporter();
+  exporter.newBatch = () => {
+    const batch = new SpanArrayBatch();
+    const add = batch.add.bind(batch);
+    batch.add = (span) => {
+      if (span.name === 'span 1') throw new Error('cannot encode');
+      add(span);
+    };
+    return batch;
+  };
+  const { processor, endSpans, dropped, reasons } = setup(exporter, {});
+  endSpans(3);
+  await processor.forceFlush();
+  assert.deepEqual(exporter.batches, [2]);
+  assert.equal(dropped(), 1);
+  assert.deepEqual([...reasons], ['encoding_failed']);
 });
 
 test('an export that never calls back is given up after the export timeout, then exports resume', async () => {

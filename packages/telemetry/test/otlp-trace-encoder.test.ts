@@ -12,7 +12,7 @@ import { TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { encodeTraceExportRequest } from '../src/tracing/otlp-trace-encoder.ts';
+import { EncodedSpanBatch, encodeTraceExportRequest } from '../src/tracing/otlp-trace-encoder.ts';
 
 interface Decodable {
   decode(bytes: Uint8Array): unknown;
@@ -145,4 +145,32 @@ test('what the receiver reads from it: names, ids, attributes, events, status, r
   const huge = received.find((span) => span.name === 'huge');
   assert.equal(String(huge?.attributes['db.query.text']).length, 'SELECT '.length + 'column, '.length * 4000 + 'id FROM items'.length);
   assert.equal(huge?.resource['service.name'], 'other-resource');
+});
+
+test('a span that fails halfway through encoding leaves the batch as it was', async () => {
+  const spans = await recordSpans();
+  const batch = new EncodedSpanBatch();
+  batch.add(spans[0]!);
+  // Everything up to the status is written before the failure.
+  const failing = Object.create(spans[1]!, {
+    status: {
+      get() {
+        throw new Error('status unavailable');
+      },
+    },
+  }) as ReadableSpan;
+  assert.throws(() => batch.add(failing), /status unavailable/);
+  batch.add(spans[2]!);
+  assert.equal(batch.size, 2);
+  assert.deepEqual(decodeFully(batch.finish()), decodeFully(ProtobufTraceSerializer.serializeRequest([spans[0]!, spans[2]!])!));
+});
+
+test('span buffers recycled from a finished batch carry nothing over into the next', async () => {
+  const spans = await recordSpans();
+  const first = new EncodedSpanBatch();
+  for (const readable of spans) first.add(readable);
+  first.finish();
+  const second = new EncodedSpanBatch();
+  second.add(spans[4]!);
+  assert.deepEqual(decodeFully(second.finish()), decodeFully(ProtobufTraceSerializer.serializeRequest([spans[4]!])!));
 });

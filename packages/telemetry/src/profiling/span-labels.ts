@@ -10,18 +10,21 @@ import type { GenerateLabels, LabelSet, NativeProfiler } from './native.ts';
 export const SPAN_ID_LABEL = 'span_id';
 export const SPAN_NAME_LABEL = 'span_name';
 
+/**
+ * The profiler holds each sampled object strongly until the window is serialized, and every object given to
+ * setContext until the request's async context dies, one collection later: so this holds no span (whose object graph
+ * would then survive young-generation collections), only what the labels need.
+ */
 class SpanSampleContext {
-  readonly span: Span;
   readonly spanId: string;
   spanName: string;
-  /** When the latest end hook ran plus one sampling interval (microseconds since the epoch). */
+  /** When the end hook ran plus one sampling interval (microseconds since the epoch); undefined while it runs. */
   endMicros: number | undefined;
   /** The labels of the latest serialization: a request's samples share one object instead of one each. */
   labels: LabelSet | undefined;
 
-  constructor(span: Span, name: string) {
-    this.span = span;
-    this.spanId = span.spanContext().spanId;
+  constructor(spanId: string, name: string) {
+    this.spanId = spanId;
     this.spanName = name;
   }
 }
@@ -53,7 +56,7 @@ export class SpanLabels {
    * labels into them. Per request this allocates one small object, no frame and no weak-map entry.
    */
   onStart(span: Span, name: string): SpanSampleContext {
-    const context = new SpanSampleContext(span, name);
+    const context = new SpanSampleContext(span.spanContext().spanId, name);
     this.#time.setContext(context);
     return context;
   }
@@ -70,8 +73,7 @@ export class SpanLabels {
     if (!(context instanceof SpanSampleContext) || sample === undefined) return NO_LABELS;
     // Work a request leaves behind (a timer it scheduled, say) keeps its frame: once the span has ended, its
     // labels stop at the end hook so they never claim time outside the span.
-    const ended = !context.span.isRecording();
-    if (ended && context.endMicros !== undefined && Number(sample.timestamp) > context.endMicros) return NO_LABELS;
+    if (context.endMicros !== undefined && Number(sample.timestamp) > context.endMicros) return NO_LABELS;
     if (context.labels?.[SPAN_NAME_LABEL] !== context.spanName) {
       context.labels = { [SPAN_ID_LABEL]: context.spanId, [SPAN_NAME_LABEL]: context.spanName };
     }

@@ -16,14 +16,14 @@ import {
   AlwaysOnSampler,
   ConsoleSpanExporter,
   ParentBasedSampler,
-  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { B3Propagator } from './b3.ts';
-import { LabBatchSpanProcessor } from './batch-processor.ts';
+import { type BatchExporter, LabBatchSpanProcessor, SpanArrayBatch, type SpanBatch } from './batch-processor.ts';
+import { EncodedSpanBatch } from './otlp-trace-encoder.ts';
 import type { PropagatorName, TelemetryConfig } from '../config/config.ts';
 import { withDeadline } from '../lifecycle/deadline.ts';
 import type { ThrottledReporter } from '../logging/throttled-reporter.ts';
@@ -98,70 +98,96 @@ export class LabPropagator implements TextMapPropagator {
   }
 }
 
-async function loadExporter(config: TelemetryConfig['traces']): Promise<SpanExporter> {
-  const { url, headers, timeoutMs, protocol } = config.otlp;
-  if (protocol === 'grpc') {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
-    return new OTLPTraceExporter({ url, timeoutMillis: timeoutMs });
-  }
-  if (protocol === 'http/json') {
+/** An exporter of the batches that newBatch() makes, loaded on the first export. */
+interface BatchSender<Batch extends SpanBatch> {
+  newBatch(): Batch;
+  load(): Promise<{ export(batch: Batch, done: (result: ExportResult) => void): void; shutdown(): Promise<void> }>;
+}
+
+/** http/protobuf: spans encoded as they end, sent by the OTel HTTP transport (retries, timeout, headers). */
+function protobufSender(config: TelemetryConfig['traces']): BatchSender<EncodedSpanBatch> {
+  return {
+    newBatch: () => new EncodedSpanBatch(),
+    async load() {
+      const [{ OTLPExporterBase }, { convertLegacyHttpOptions, createOtlpHttpExportDelegate }, { ProtobufTraceSerializer }] = await Promise.all([
+        import('@opentelemetry/otlp-exporter-base'),
+        import('@opentelemetry/otlp-exporter-base/node-http'),
+        import('@opentelemetry/otlp-transformer'),
+      ]);
+      const { url, headers, timeoutMs } = config.otlp;
+      const options = convertLegacyHttpOptions({ url, headers, timeoutMillis: timeoutMs }, 'TRACES', 'v1/traces', {
+        'Content-Type': 'application/x-protobuf',
+      });
+      const serializer = {
+        serializeRequest: (batch: EncodedSpanBatch) => batch.finish(),
+        deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
+      };
+      const metricsHelper = { name: 'span' as const, countItems: (batch: EncodedSpanBatch) => batch.size };
+      return new OTLPExporterBase(createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', metricsHelper, undefined));
+    },
+  };
+}
+
+/** Console, http/json and gRPC: the SDK's exporters, given the span objects. */
+function spanExporterSender(config: TelemetryConfig['traces']): BatchSender<SpanArrayBatch> {
+  const load = async (): Promise<SpanExporter> => {
+    const { url, headers, timeoutMs, protocol } = config.otlp;
+    if (config.exporter === 'console') return new ConsoleSpanExporter();
+    if (protocol === 'grpc') {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
+      return new OTLPTraceExporter({ url, timeoutMillis: timeoutMs });
+    }
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     return new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs });
-  }
-  // http/protobuf: the OTel HTTP transport (retries, timeout, headers) with our encoder (see otlp-trace-encoder.ts).
-  const [{ OTLPExporterBase }, { convertLegacyHttpOptions, createOtlpHttpExportDelegate }, { ProtobufTraceSerializer, TraceExporterMetricsHelper }, { encodeTraceExportRequest }] =
-    await Promise.all([
-      import('@opentelemetry/otlp-exporter-base'),
-      import('@opentelemetry/otlp-exporter-base/node-http'),
-      import('@opentelemetry/otlp-transformer'),
-      import('./otlp-trace-encoder.ts'),
-    ]);
-  const options = convertLegacyHttpOptions({ url, headers, timeoutMillis: timeoutMs }, 'TRACES', 'v1/traces', {
-    'Content-Type': 'application/x-protobuf',
-  });
-  const serializer = { serializeRequest: encodeTraceExportRequest, deserializeResponse: ProtobufTraceSerializer.deserializeResponse };
-  return new OTLPExporterBase(createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
+  };
+  return {
+    newBatch: () => new SpanArrayBatch(),
+    async load() {
+      const exporter = await load();
+      return { export: (batch, done) => exporter.export(batch.spans, done), shutdown: () => exporter.shutdown() };
+    },
+  };
 }
 
 /**
  * Loads the real exporter on first use, counts exported and failed spans, and reports failures (throttled). It
- * answers the batch processor with success even when the export failed: the batch is dropped and counted here.
+ * answers the batch processor once the export settled, successful or not: a failed batch is dropped and counted here.
  */
-class ReportingExporter implements SpanExporter {
-  #exporter: Promise<SpanExporter> | undefined;
-  readonly #load: () => Promise<SpanExporter>;
+class ReportingExporter<Batch extends SpanBatch> implements BatchExporter<Batch> {
+  #exporter: ReturnType<BatchSender<Batch>['load']> | undefined;
+  readonly #sender: BatchSender<Batch>;
   readonly #metrics: CoreMetrics;
   readonly #onFailure: (error: unknown) => void;
 
-  constructor(load: () => Promise<SpanExporter>, metrics: CoreMetrics, onFailure: (error: unknown) => void) {
-    this.#load = load;
+  constructor(sender: BatchSender<Batch>, metrics: CoreMetrics, onFailure: (error: unknown) => void) {
+    this.#sender = sender;
     this.#metrics = metrics;
     this.#onFailure = onFailure;
   }
 
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const done = (error: unknown) => {
+  newBatch(): Batch {
+    return this.#sender.newBatch();
+  }
+
+  export(batch: Batch, done: () => void): void {
+    const settled = (error: unknown) => {
       if (error === undefined) {
-        this.#metrics.spansExported.inc(spans.length);
+        this.#metrics.spansExported.inc(batch.size);
       } else {
-        this.#metrics.spansDropped.inc({ reason: 'export_failed' }, spans.length);
+        this.#metrics.spansDropped.inc({ reason: 'export_failed' }, batch.size);
         this.#onFailure(error);
       }
-      resultCallback({ code: ExportResultCode.SUCCESS });
+      done();
     };
-    this.#exporter ??= this.#load();
+    this.#exporter ??= this.#sender.load();
     this.#exporter.then(
-      (exporter) => exporter.export(spans, (result) => done(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('span export failed')))),
-      done,
+      (exporter) => exporter.export(batch, (result) => settled(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('span export failed')))),
+      settled,
     );
   }
 
   async shutdown(): Promise<void> {
     if (this.#exporter) await (await this.#exporter).shutdown();
-  }
-
-  async forceFlush(): Promise<void> {
-    if (this.#exporter) await (await this.#exporter).forceFlush?.();
   }
 }
 
@@ -175,15 +201,17 @@ export function startTracing(
   if (config.disabled) return undefined;
   const spanProcessors = [];
   if (config.traces.exporter !== 'none') {
+    const sender: BatchSender<SpanBatch> =
+      config.traces.exporter === 'otlp' && config.traces.otlp.protocol === 'http/protobuf' ? protobufSender(config.traces) : spanExporterSender(config.traces);
     const exporter = new ReportingExporter(
-      () => (config.traces.exporter === 'console' ? Promise.resolve(new ConsoleSpanExporter()) : loadExporter(config.traces)),
+      sender,
       metrics,
       (error) => {
         metrics.exportFailures.inc({ signal: 'traces' });
         reporter.report('traces export', error);
       },
     );
-    spanProcessors.push(new LabBatchSpanProcessor(exporter, config.traces.batch, () => metrics.spansDropped.inc({ reason: 'queue_full' })));
+    spanProcessors.push(new LabBatchSpanProcessor(exporter, config.traces.batch, (reason) => metrics.spansDropped.inc({ reason })));
   }
   const provider = new TracerProvider({
     resource: resourceFromAttributes(resourceAttributes),
