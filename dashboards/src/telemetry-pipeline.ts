@@ -27,7 +27,7 @@ function signals() {
       'Spans dropped by reason',
       [{ expr: perJob('lab_telemetry_spans_dropped_total', ['reason']), legend: '{{job}} {{reason}}' }],
       'ops',
-      { description: 'queue_full: the batch queue overflowed; export_failed: the collector refused or was unreachable.' },
+      { description: 'queue_full: the batch queue overflowed; export_failed: the collector refused or was unreachable; encoding_failed: a span could not be encoded.' },
     ),
     timeseriesPanel('Export failures by signal', [{ expr: perJob('lab_telemetry_export_failures_total', ['signal']), legend: '{{job}} {{signal}}' }], 'ops', {
       span: 8,

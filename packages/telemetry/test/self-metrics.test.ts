@@ -8,7 +8,7 @@ test('spans_dropped and export_failures start at 0 for each reason and signal', 
   const metrics = createMetrics(100);
   for (const accept of ['text/plain', 'application/openmetrics-text']) {
     const { body } = await metrics.render(accept);
-    for (const reason of ['queue_full', 'export_failed']) assert.match(body, new RegExp(`^lab_telemetry_spans_dropped_total\\{reason="${reason}"\\} 0$`, 'm'));
+    for (const reason of ['queue_full', 'export_failed', 'encoding_failed']) assert.match(body, new RegExp(`^lab_telemetry_spans_dropped_total\\{reason="${reason}"\\} 0$`, 'm'));
     for (const signal of ['traces', 'logs', 'profiles']) {
       assert.match(body, new RegExp(`^lab_telemetry_export_failures_total\\{signal="${signal}"\\} 0$`, 'm'));
     }

@@ -63,11 +63,11 @@ export function createMetrics(maxSeriesPerMetric: number): CoreMetrics {
   // Labelled self-telemetry counters start at 0 for every known label value: dashboards show 0, not "No data".
   const spansDropped = new Counter({
     name: 'lab_telemetry_spans_dropped_total',
-    help: 'Spans lost before reaching the backend, by reason (queue_full, export_failed).',
+    help: 'Spans lost before reaching the backend, by reason (queue_full, export_failed, encoding_failed).',
     labelNames: ['reason'],
     registers: [registry],
   });
-  for (const reason of ['queue_full', 'export_failed']) spansDropped.inc({ reason }, 0);
+  for (const reason of ['queue_full', 'export_failed', 'encoding_failed']) spansDropped.inc({ reason }, 0);
   const exportFailures = new Counter({
     name: 'lab_telemetry_export_failures_total',
     help: 'Failed export attempts, by signal (traces, logs, metrics, profiles).',
