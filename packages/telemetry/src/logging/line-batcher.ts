@@ -1,10 +1,9 @@
 // Collects log lines into one chunk and writes it to stdout (through sonic-boom) about every 16 KiB and at least
 // every 100 ms. Per line (the access log writes one per request) sonic-boom's bookkeeping cost ~1 µs, and each
 // asynchronous write ~10-80 µs of CPU (thread pool hand-off and wake-ups, more on a loaded machine): per 16 KiB
-// chunk (~60 lines) both are noise. Lines are copied at once into one reused buffer, outside the JS heap, and each
-// chunk handed over as one flat string: pending lines kept as a concatenated string were a tree of string objects
-// that survived young-generation collections (a third of what survived one, with spans encoded at end), and a new
-// buffer per chunk made external memory grow fast enough to trigger full collections. Lines keep their order: every line of the process (handle logger and
+// chunk (~60 lines) both are noise. Lines are copied at once into one reused buffer outside the JS heap, and each
+// chunk is handed over as one flat string: pending lines kept as a concatenated string were a tree of string objects
+// that survived young-generation collections. Lines keep their order: every line of the process (handle logger and
 // access log) goes through this one batcher. What is pending is written synchronously on exit, and handed over on
 // flush().
 // The stream is sonic-boom itself rather than pino.destination(): pino ends its destinations on `beforeExit`, which
@@ -39,9 +38,10 @@ export class LineBatcher {
 
   write(line: string): void {
     // A UTF-8 line is at most 3 bytes per UTF-16 unit: check cheaply, measure only when it might not fit.
-    if (this.#length + 3 * line.length > CHUNK_CAPACITY && this.#length + Buffer.byteLength(line) > CHUNK_CAPACITY) {
-      this.#handOver();
-      if (Buffer.byteLength(line) > CHUNK_CAPACITY) {
+    if (this.#length + 3 * line.length > CHUNK_CAPACITY) {
+      const bytes = Buffer.byteLength(line);
+      if (this.#length + bytes > CHUNK_CAPACITY) this.#handOver();
+      if (bytes > CHUNK_CAPACITY) {
         if (!this.#broken) this.#sink.write(line);
         return;
       }

@@ -387,14 +387,14 @@ function stringFieldSize(value: string | undefined): number {
   return value ? fieldSize(Buffer.byteLength(value)) : 0;
 }
 
+const spareWriters: Writer[] = [];
+
 /**
  * Spans encoded when they end, one off-heap buffer per resource and scope, so that a queued span is a few hundred
  * bytes outside the JS heap instead of a graph of objects that survives young-generation collections (which made V8
  * grow its young generation to the maximum and collect it more slowly). finish() frames them as one
  * ExportTraceServiceRequest, grouped by resource, then scope, by identity and in first-seen order, as the SDK does.
  */
-const spareWriters: Writer[] = [];
-
 export class EncodedSpanBatch {
   size = 0;
   readonly #groups = new Map<Resource, Map<Scope, Writer>>();

@@ -128,22 +128,23 @@ function protobufSender(config: TelemetryConfig['traces']): BatchSender<EncodedS
   };
 }
 
+async function loadSpanExporter(config: TelemetryConfig['traces']): Promise<SpanExporter> {
+  const { url, headers, timeoutMs, protocol } = config.otlp;
+  if (config.exporter === 'console') return new ConsoleSpanExporter();
+  if (protocol === 'grpc') {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
+    return new OTLPTraceExporter({ url, timeoutMillis: timeoutMs });
+  }
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  return new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs });
+}
+
 /** Console, http/json and gRPC: the SDK's exporters, given the span objects. */
 function spanExporterSender(config: TelemetryConfig['traces']): BatchSender<SpanArrayBatch> {
-  const load = async (): Promise<SpanExporter> => {
-    const { url, headers, timeoutMs, protocol } = config.otlp;
-    if (config.exporter === 'console') return new ConsoleSpanExporter();
-    if (protocol === 'grpc') {
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
-      return new OTLPTraceExporter({ url, timeoutMillis: timeoutMs });
-    }
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    return new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs });
-  };
   return {
     newBatch: () => new SpanArrayBatch(),
     async load() {
-      const exporter = await load();
+      const exporter = await loadSpanExporter(config);
       return { export: (batch, done) => exporter.export(batch.spans, done), shutdown: () => exporter.shutdown() };
     },
   };
