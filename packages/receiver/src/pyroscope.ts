@@ -16,7 +16,18 @@ export interface PyroscopeSample {
   stack: string[];
 }
 
-export interface ReceivedProfile {
+export interface DecodedPprof {
+  sampleTypes: Array<{ type: string; unit: string }>;
+  periodType: { type: string; unit: string } | undefined;
+  /** Nanoseconds between samples, for a wall profile. */
+  period: number;
+  durationNanos: number;
+  /** The profile type ids Pyroscope stores these samples under, one per sample type. */
+  profileTypeIds: string[];
+  samples: PyroscopeSample[];
+}
+
+export interface ReceivedProfile extends DecodedPprof {
   /** The application name of the series key `app{tag=value,...}`; Pyroscope's `service_name`. */
   appName: string;
   tags: Record<string, string>;
@@ -28,11 +39,6 @@ export interface ReceivedProfile {
   /** The `X-Scope-OrgID` header (Pyroscope's tenant). */
   tenantId: string | undefined;
   authorization: string | undefined;
-  sampleTypes: Array<{ type: string; unit: string }>;
-  periodType: { type: string; unit: string } | undefined;
-  /** The profile type ids Pyroscope stores these samples under, one per sample type. */
-  profileTypeIds: string[];
-  samples: PyroscopeSample[];
   receivedAt: number;
 }
 
@@ -179,6 +185,21 @@ function decodeIngest(query: URLSearchParams, headers: IncomingMessage['headers'
   if (name === null || name === '') throw new Error('query parameter "name" is missing');
   const format = query.get('format');
   if (format !== null && format !== 'pprof') throw new Error(`format ${JSON.stringify(format)} is not supported`);
+  return {
+    ...parseApplicationName(name),
+    from: Number(query.get('from') ?? Number.NaN),
+    until: Number(query.get('until') ?? Number.NaN),
+    spyName: query.get('spyName') ?? undefined,
+    sampleRate: query.has('sampleRate') ? Number(query.get('sampleRate')) : undefined,
+    tenantId: headerValue(headers['x-scope-orgid']),
+    authorization: headerValue(headers.authorization),
+    ...decodePprof(pprof),
+    receivedAt: Date.now(),
+  };
+}
+
+/** An uncompressed pprof profile (profile.proto) as plain values: names instead of string-table indexes. */
+export function decodePprof(pprof: Uint8Array): DecodedPprof {
   const profile = Profile.decode(pprof);
   const strings = profile.stringTable.strings;
   const text = (index: number | bigint) => strings[Number(index)] ?? '';
@@ -193,22 +214,16 @@ function decodeIngest(query: URLSearchParams, headers: IncomingMessage['headers'
   const sampleTypes = profile.sampleType.map(valueType);
   const periodType = profile.periodType ? valueType(profile.periodType) : undefined;
   return {
-    ...parseApplicationName(name),
-    from: Number(query.get('from') ?? Number.NaN),
-    until: Number(query.get('until') ?? Number.NaN),
-    spyName: query.get('spyName') ?? undefined,
-    sampleRate: query.has('sampleRate') ? Number(query.get('sampleRate')) : undefined,
-    tenantId: headerValue(headers['x-scope-orgid']),
-    authorization: headerValue(headers.authorization),
     sampleTypes,
     periodType,
+    period: Number(profile.period),
+    durationNanos: Number(profile.durationNanos),
     profileTypeIds: profileTypeIds(sampleTypes, periodType),
     samples: profile.sample.map((sample) => ({
       values: sample.value.map(Number),
       labels: Object.fromEntries(sample.label.map((label) => [text(label.key), text(label.str)])),
       stack: sample.locationId.flatMap((id) => stacks.get(Number(id)) ?? ['?']),
     })),
-    receivedAt: Date.now(),
   };
 }
 

@@ -7,23 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Span } from '@opentelemetry/api';
-import { loadNativeProfiler, type PprofProfile } from '../src/profiling/native.ts';
+import { decodePprof } from '@lab/receiver';
+import { loadNativeProfiler } from '../src/profiling/native.ts';
 import { SpanLabels } from '../src/profiling/span-labels.ts';
+import { serializeWallProfile } from '../src/profiling/wall-profile-encoder.ts';
+import { WallProfiler } from '../src/profiling/wall-profiler.ts';
 
 const INTERVAL_MICROS = 1000;
-const native = loadNativeProfiler();
-native.time.start({
-  durationMillis: 60_000,
-  intervalMicros: INTERVAL_MICROS,
-  withContexts: true,
-  useCPED: true,
-  collectCpuTime: true,
-  workaroundV8Bug: true,
-});
-after(() => {
-  if (native.time.isStarted()) native.time.stop(false);
-});
-const labels = new SpanLabels(native.time, INTERVAL_MICROS);
+const wall = new WallProfiler(loadNativeProfiler(), { durationMillis: 60_000, intervalMicros: INTERVAL_MICROS, withContexts: true });
+wall.start();
+after(() => wall.stop(false));
+const labels = new SpanLabels(wall, INTERVAL_MICROS);
 const requestContext = new AsyncLocalStorage<string>(); // stands for the core's context manager
 const childContext = new AsyncLocalStorage<number>(); // stands for child spans' contexts
 
@@ -68,15 +62,13 @@ async function request(route: 'A' | 'B', spans: Map<string, string>): Promise<vo
   span.ended = true;
 }
 
-function samplesOf(profile: PprofProfile) {
-  const text = (index: number | bigint) => profile.stringTable.strings[Number(index)] ?? '';
-  const names = new Map(profile.function.map((fn) => [Number(fn.id), text(fn.name)]));
-  const stacks = new Map(profile.location.map((location) => [Number(location.id), location.line.map((line) => names.get(Number(line.functionId)))]));
-  return profile.sample.map((sample) => ({
-    count: Number(sample.value[0]),
-    stack: sample.locationId.flatMap((id) => stacks.get(Number(id)) ?? []),
-    labels: Object.fromEntries(sample.label.map((label) => [text(label.key), text(label.str)])),
-  }));
+/** Function names arrive as Pyroscope's `file:function:line`. */
+const ran = (sample: { stack: string[] }, fn: string) => sample.stack.some((name) => name.split(':')[1] === fn);
+
+/** Ends the window (the next one starts at once) and decodes it as Pyroscope would receive it. */
+async function samplesOfWindow() {
+  const pprof = await serializeWallProfile(wall.stop(true), { intervalMicros: INTERVAL_MICROS, generateLabels: labels.generateLabels, cwd: process.cwd() });
+  return decodePprof(pprof).samples.map((sample) => ({ count: sample.values[0]!, stack: sample.stack, labels: sample.labels }));
 }
 
 test('concurrent requests: each function is sampled only under its own request span, with its final name', async () => {
@@ -87,12 +79,12 @@ test('concurrent requests: each function is sampled only under its own request s
     requests.push(new Promise<void>((resolve) => setImmediate(() => resolve(request(i % 2 ? 'A' : 'B', spans)))));
   }
   await Promise.all(requests);
-  const samples = samplesOf(native.time.stop(true, labels.generateLabels));
+  const samples = await samplesOfWindow();
   for (const [fn, route] of [
     ['workOfRouteA', 'A'],
     ['workOfRouteB', 'B'],
   ] as const) {
-    const ofFunction = samples.filter((sample) => sample.stack.includes(fn));
+    const ofFunction = samples.filter((sample) => ran(sample, fn));
     assert.ok(ofFunction.reduce((sum, sample) => sum + sample.count, 0) > 10, `${fn} barely sampled`);
     for (const sample of ofFunction) {
       assert.equal(spans.get(sample.labels.span_id ?? ''), route, `${fn} sampled with span_id ${sample.labels.span_id}`);
@@ -112,17 +104,17 @@ test('work left behind by an ended request is not labelled with its span', async
       span.ended = true;
     }),
   );
-  const samples = samplesOf(native.time.stop(true, labels.generateLabels)).filter((sample) => sample.stack.includes('leftoverTimerWork'));
+  const samples = (await samplesOfWindow()).filter((sample) => ran(sample, 'leftoverTimerWork'));
   assert.ok(samples.length > 0, 'leftoverTimerWork not sampled');
   assert.ok(samples.every((sample) => sample.labels.span_id === undefined), 'work after the span end carries its span_id');
 });
 
-test('contexts set by anyone else never become labels', () => {
+test('contexts set by anyone else never become labels', async () => {
   requestContext.run('foreign', () => {
-    native.time.setContext({ spanId: 'not-ours' });
+    wall.setContext({ spanId: 'not-ours' });
     spin(30);
   });
-  const samples = samplesOf(native.time.stop(true, labels.generateLabels));
+  const samples = await samplesOfWindow();
   assert.ok(samples.length > 0);
   assert.ok(samples.every((sample) => sample.labels.span_id !== 'not-ours'));
 });

@@ -4,10 +4,11 @@
 import type { Logger } from 'pino';
 import { ProfileCollector, SAMPLING_INTERVAL_MICROS } from './collector.ts';
 import type { ProfilingContext, ProfilingHooks, StartProfiling } from './contract.ts';
-import { loadNativeProfiler } from './native.ts';
+import { loadNativeProfiler, type NativeProfiler } from './native.ts';
 import { profilingMetrics } from './self-metrics.ts';
 import { SpanLabels } from './span-labels.ts';
 import { PyroscopeUploader } from './uploader.ts';
+import { WallProfiler } from './wall-profiler.ts';
 
 const NO_PROFILING: ProfilingHooks = {
   onLocalRootSpanStart: () => undefined,
@@ -31,17 +32,16 @@ function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
     return NO_PROFILING;
   }
   const metrics = profilingMetrics(registry);
-  const labels = new SpanLabels(native.time, SAMPLING_INTERVAL_MICROS);
-  const collector = new ProfileCollector(native, {
-    windowMs: config.uploadIntervalMs,
-    heap: config.heap,
-    generateLabels: labels.generateLabels,
-  });
-  let spanLabels = startWithContexts(collector, logger) && labels.followsAsyncContext();
+  const { wall, withContexts } = createWallProfiler(native, config.uploadIntervalMs, logger);
+  const labels = new SpanLabels(wall, SAMPLING_INTERVAL_MICROS);
+  const collector = new ProfileCollector(wall, native, { heap: config.heap, generateLabels: labels.generateLabels });
+  collector.start();
+  let spanLabels = withContexts && labels.followsAsyncContext();
   if (!spanLabels) {
     logger.warn('span labels need AsyncContextFrame (Node 24); profiles are uploaded without span_id labels');
   }
   const uploader = new PyroscopeUploader({ config, metrics, logger });
+  uploader.warmUp();
 
   let collecting: Promise<void> = Promise.resolve();
   const collectInto = (last: boolean) => {
@@ -78,13 +78,12 @@ function start({ config, registry, logger }: ProfilingContext): ProfilingHooks {
   };
 }
 
-function startWithContexts(collector: ProfileCollector, logger: Logger): boolean {
+function createWallProfiler(native: NativeProfiler, windowMs: number, logger: Logger): { wall: WallProfiler; withContexts: boolean } {
+  const options = { intervalMicros: SAMPLING_INTERVAL_MICROS, durationMillis: windowMs };
   try {
-    collector.start(true);
-    return true;
+    return { wall: new WallProfiler(native, { ...options, withContexts: true }), withContexts: true };
   } catch (error) {
     logger.warn({ err: error }, 'the wall profiler cannot keep async contexts here; starting it without');
-    collector.start(false);
-    return false;
+    return { wall: new WallProfiler(native, { ...options, withContexts: false }), withContexts: false };
   }
 }

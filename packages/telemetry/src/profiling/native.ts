@@ -53,9 +53,34 @@ export interface SampleContext {
   context?: object;
   /** Sample time, microseconds since the Unix epoch. */
   timestamp: bigint;
+  /** CPU time of the thread since the previous sample, nanoseconds (when CPU time is collected). */
+  cpuTime?: number;
 }
 
-export type LabelSet = Record<string, string | number>;
+/** A node of the wall profiler's top-down call tree as the native side returns it: one per distinct call path. */
+export interface TimeProfileNode {
+  name: string;
+  scriptName: string;
+  scriptId: number;
+  lineNumber: number;
+  columnNumber: number;
+  hitCount: number;
+  children: TimeProfileNode[];
+  /** One per sample taken in this node, when contexts are collected. */
+  contexts?: SampleContext[];
+}
+
+export interface TimeProfile {
+  /** Microseconds (V8's profiler clock). */
+  startTime: number;
+  endTime: number;
+  hasCpuTime?: boolean;
+  /** CPU time of threads other than the profiled one during the window, nanoseconds. */
+  nonJSThreadsCpuTime?: number;
+  topDownRoot: TimeProfileNode;
+}
+
+export type LabelSet = Record<string, string>;
 export type GenerateLabels = (args: { context?: SampleContext }) => LabelSet;
 
 export interface TimeProfilerOptions {
@@ -67,12 +92,29 @@ export interface TimeProfilerOptions {
   workaroundV8Bug: boolean;
 }
 
+/** The native wall profiler itself (@datadog/pprof's TimeProfiler binding), one instance per profiled thread. */
+export interface WallProfilerBinding {
+  start(): void;
+  /** `restart`: the next window's profile starts before this one stops, so no sample falls between them. */
+  stop(restart: boolean): TimeProfile;
+  /** The object samples in the current async context carry (setContext / getContext). */
+  context: unknown;
+  /** 0 when fine; above 0 when V8's sample processor may be stuck and the profiler needs a full restart. */
+  v8ProfilerStuckEventLoopDetected(): number;
+}
+
+export interface WallProfilerBindingOptions extends TimeProfilerOptions {
+  lineNumbers: boolean;
+  collectAsyncId: boolean;
+  /** The AsyncLocalStorage whose slot in the async context frame holds the contexts (useCPED). */
+  CPEDKey?: object;
+  isMainThread: boolean;
+}
+
 export interface NativeProfiler {
+  WallProfiler: new (options: WallProfilerBindingOptions) => WallProfilerBinding;
+  /** pprof's own wall profiler module: told apart only to detect that another library already profiles this thread. */
   time: {
-    start(options: TimeProfilerOptions): void;
-    stop(restart: boolean, generateLabels?: GenerateLabels, lowCardinalityLabels?: string[]): PprofProfile;
-    setContext(context: object): void;
-    getContext(): unknown;
     isStarted(): boolean;
   };
   heap: {
@@ -86,5 +128,8 @@ export interface NativeProfiler {
 
 export function loadNativeProfiler(): NativeProfiler {
   const requireFromPyroscope = createRequire(import.meta.resolve('@pyroscope/nodejs'));
-  return requireFromPyroscope('@datadog/pprof') as NativeProfiler;
+  const pprof = requireFromPyroscope('@datadog/pprof') as Omit<NativeProfiler, 'WallProfiler'>;
+  // The binding behind pprof's time module: its stop() serializes a whole window in one synchronous step.
+  const bindings = requireFromPyroscope('@datadog/pprof/out/src/time-profiler-bindings') as { TimeProfiler: NativeProfiler['WallProfiler'] };
+  return { WallProfiler: bindings.TimeProfiler, time: pprof.time, heap: pprof.heap, encode: pprof.encode };
 }

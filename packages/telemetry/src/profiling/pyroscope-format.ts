@@ -27,7 +27,15 @@ function renameSampleTypes(profile: PprofProfile): void {
   }
 }
 
-/** `file:function:line`, as the official client does: anonymous functions stay apart and files are visible. */
+/**
+ * `file:function:line`, as the official client names functions: anonymous functions stay apart and files are
+ * visible. Undefined when the name stays as it is (no file, or a name that already carries a location).
+ */
+export function qualifiedFunctionName(file: string, name: string, line: Numeric, cwd: string): string | undefined {
+  if (file === '' || (name.includes(':') && !name.startsWith('(anonymous'))) return undefined;
+  return `${file.replace(cwd, '.')}:${name}:${line}`;
+}
+
 function qualifyFunctionNames(profile: PprofProfile, cwd: string): void {
   const lineOf = new Map<Numeric, Numeric>();
   for (const location of profile.location) {
@@ -35,9 +43,7 @@ function qualifyFunctionNames(profile: PprofProfile, cwd: string): void {
   }
   const { strings } = profile.stringTable;
   for (const fn of profile.function) {
-    const name = strings[Number(fn.name)] ?? '';
-    const file = strings[Number(fn.filename)] ?? '';
-    if (file === '' || (name.includes(':') && !name.startsWith('(anonymous'))) continue;
-    fn.name = profile.stringTable.dedup(`${file.replace(cwd, '.')}:${name}:${lineOf.get(fn.id) ?? 0}`);
+    const qualified = qualifiedFunctionName(strings[Number(fn.filename)] ?? '', strings[Number(fn.name)] ?? '', lineOf.get(fn.id) ?? 0, cwd);
+    if (qualified !== undefined) fn.name = profile.stringTable.dedup(qualified);
   }
 }

@@ -5,7 +5,8 @@
 // be the final route template and lets samples taken after the span ended go unlabelled.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Span } from '@opentelemetry/api';
-import type { GenerateLabels, LabelSet, NativeProfiler } from './native.ts';
+import type { GenerateLabels, LabelSet } from './native.ts';
+import type { WallProfiler } from './wall-profiler.ts';
 
 export const SPAN_ID_LABEL = 'span_id';
 export const SPAN_NAME_LABEL = 'span_name';
@@ -32,11 +33,11 @@ class SpanSampleContext {
 const NO_LABELS: LabelSet = Object.freeze({});
 
 export class SpanLabels {
-  readonly #time: NativeProfiler['time'];
+  readonly #time: Pick<WallProfiler, 'setContext' | 'getContext'>;
   readonly #samplingIntervalMicros: number;
 
   /** `samplingIntervalMicros`: a sample stands for the interval before it, so it may end that much after the span. */
-  constructor(time: NativeProfiler['time'], samplingIntervalMicros: number) {
+  constructor(time: Pick<WallProfiler, 'setContext' | 'getContext'>, samplingIntervalMicros: number) {
     this.#time = time;
     this.#samplingIntervalMicros = samplingIntervalMicros;
   }
