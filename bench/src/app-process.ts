@@ -88,10 +88,25 @@ export async function takeLoopDelay(child: BenchChild): Promise<LoopDelay> {
   }
 }
 
+/** Synchronous steps of @lab/telemetry's profile collection (its `lab-telemetry:profile:collected` channel), ms. */
+export interface ProfileCollectionSteps {
+  stopMs: number;
+  longestSliceMs: number;
+}
+
+/** One BENCH_LOOP_WINDOW_MS of event-loop delay, and what may have caused its pauses (ms). */
+export interface LoopWindow extends LoopDelay {
+  gcMaxMs: number;
+  gcMaxKind: string;
+  gcTotalMs: number;
+  /** Present when a profile collection ended in the window. */
+  profiler?: ProfileCollectionSteps;
+}
+
 /** The per-window reports (BENCH_LOOP_WINDOW_MS) the app wrote after message index `from`. */
-export function loopWindows(child: BenchChild, from: number): LoopDelay[] {
+export function loopWindows(child: BenchChild, from: number): LoopWindow[] {
   return child.messages
     .slice(from)
     .filter((message) => message.startsWith('loop-window '))
-    .map((message) => JSON.parse(message.slice('loop-window '.length)) as LoopDelay);
+    .map((message) => JSON.parse(message.slice('loop-window '.length)) as LoopWindow);
 }

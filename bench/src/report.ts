@@ -1,5 +1,5 @@
 // Renders docs/benchmarks.md from a results object: what was measured, how, and the table of ratios.
-import { CATALOG } from './app-process.ts';
+import { CATALOG, type LoopWindow } from './app-process.ts';
 import type { BenchResults } from './results.ts';
 import { pairedRatio, type Spread, spread } from './stats.ts';
 import { checkoutRatio, type VariantRow } from './summary.ts';
@@ -12,6 +12,13 @@ const signed = (s: Spread, digits: number, unit: string) => {
   const sign = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
   return `${sign(s.median)}${unit} (${sign(s.min)}…${sign(s.max)})`;
 };
+
+/** `GC 12.3 (scavenge), 80.1; profiler 4.2 / 1.9`; results of runs before the causes were recorded show `n/a`. */
+function pauseCauses(window: LoopWindow): string {
+  if (window.gcMaxMs === undefined) return 'n/a';
+  const gc = `GC ${window.gcMaxMs.toFixed(1)}${window.gcMaxKind ? ` (${window.gcMaxKind})` : ''}, ${window.gcTotalMs.toFixed(1)}`;
+  return window.profiler ? `${gc}; profiler ${window.profiler.stopMs.toFixed(1)} / ${window.profiler.longestSliceMs.toFixed(1)}` : gc;
+}
 
 function variantTable(rows: VariantRow[]): string[] {
   return [
@@ -87,18 +94,21 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(
       `Each app under @lab/telemetry without and with profiling, alternating, ${pauses[0]!.durationSec} s at 40% of its uninstrumented saturation, ` +
         `profile window (upload interval) ${pauses[0]!.windowSec} s; the app's own \`monitorEventLoopDelay\` (1 ms resolution) per profile window and over ` +
-        'the phase, the first window (startup) left out. Other work on a shared machine also stalls the loop: compare the two variants of one round.',
+        'the phase, the first window (startup) left out. Other work on a shared machine also stalls the loop: compare the two variants of one round. ' +
+        'Where it went, per window: the longest garbage collection pause (perf_hooks `gc` entries) and the GC total, and with profiling the ' +
+        "profile collection's longest synchronous steps as the library times them (`lab-telemetry:profile:collected`): the native stop and the " +
+        'longest serialization slice.',
     );
     out.push('');
-    out.push('| app | variant | round | loop max (ms) | loop p99.9 (ms) | max per profile window (ms) | request p99 (ms) |');
-    out.push('|---|---|---|---|---|---|---|');
+    out.push('| app | variant | round | loop max (ms) | loop p99.9 (ms) | max per profile window (ms) | per window: longest GC pause, GC total; profiler stop / slice (ms) | request p99 (ms) |');
+    out.push('|---|---|---|---|---|---|---|---|');
     for (const pause of pauses) {
       for (const [variant, runs] of Object.entries(pause.samples)) {
         const label = results.variants.find((v) => v.id === variant)?.label ?? variant;
         runs.forEach((run, index) => {
           out.push(
             `| ${pause.app} (${pause.rate} req/s) | ${label} | ${index + 1} | ${run.maxMs.toFixed(1)} | ${run.p999Ms.toFixed(1)} | ` +
-              `${run.windows.map((w) => w.maxMs.toFixed(1)).join(' ')} | ${run.p99Ms.toFixed(2)} |`,
+              `${run.windows.map((w) => w.maxMs.toFixed(1)).join(' ')} | ${run.windows.map(pauseCauses).join('<br>')} | ${run.p99Ms.toFixed(2)} |`,
           );
         });
       }

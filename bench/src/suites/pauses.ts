@@ -1,8 +1,9 @@
 // Event-loop pauses caused by profiling (issue 16): an app under @lab/telemetry with and without profiling, at a
 // moderate fixed rate (40% of the uninstrumented saturation measured by that app's own suite) over several profile
 // windows, the variants alternating round by round. The app reports its event-loop delay (max and p99.9) per profile
-// window and over the whole phase; the first window (startup, JIT warm-up) is left out.
-import { type BenchApp, type LoopDelay, loopWindows, type Placement, startApp, takeLoopDelay } from '../app-process.ts';
+// window and over the whole phase; the first window (startup, JIT warm-up) is left out. Each window also names its
+// longest garbage collection and the profile collection's longest synchronous steps, to tell where a pause went.
+import { type BenchApp, type LoopDelay, type LoopWindow, loopWindows, type Placement, startApp, takeLoopDelay } from '../app-process.ts';
 import type { BenchChild } from '../child.ts';
 import { runPaced } from '../paced.ts';
 import type { BenchSettings } from '../settings.ts';
@@ -10,7 +11,7 @@ import type { Variant } from '../variants.ts';
 
 export interface PauseRun extends LoopDelay {
   /** One report per profile window after the first. */
-  windows: LoopDelay[];
+  windows: LoopWindow[];
   p99Ms: number;
   failures: number;
 }

@@ -36,6 +36,8 @@ function loadImplementation(): typeof Implementation {
 const implementation = loadImplementation();
 
 export type { MetricsHelpers, Telemetry, TelemetryOptions } from './types.ts';
+/** Published on the `lab-telemetry:profile:collected` diagnostics channel once per profile window (docs/profiling.md). */
+export type { CollectionTimings as ProfileCollectionTimings } from './profiling/collector.ts';
 /** Drains an HTTP server within a deadline; the library already drains every server that served requests. */
 export { drainServer } from './lifecycle/drain.ts';
 

@@ -133,8 +133,11 @@ test('a large window is serialized in slices, with the event loop turning in bet
   const profile: TimeProfile = { startTime: 0, endTime: 40_000_000, hasCpuTime: true, topDownRoot: node('(root)', { children: leaves }) };
   let turns = 0;
   const ticker = setInterval(() => turns++, 0);
-  const pprof = await serializeWallProfile(profile, { intervalMicros: INTERVAL_MICROS, generateLabels: generateTestLabels, cwd: CWD });
+  const slices = { count: 0, longestMs: 0 };
+  const pprof = await serializeWallProfile(profile, { intervalMicros: INTERVAL_MICROS, generateLabels: generateTestLabels, cwd: CWD }, slices);
   clearInterval(ticker);
   assert.ok(turns > 1, `timers ran ${turns} times while 40,000 frames were serialized`);
+  // Every yield ends a slice, and the last slice ends with the serialization.
+  assert.ok(slices.count >= turns && slices.longestMs > 0, `${JSON.stringify(slices)} for ${turns} timer turns`);
   assert.deepEqual(canonical(decodePprof(pprof)), canonical(await viaPprof(profile, generateTestLabels)));
 });

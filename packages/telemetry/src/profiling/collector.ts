@@ -1,7 +1,8 @@
 // Collects one profile window: wall time (with CPU time and span labels) and, optionally, the sampled live heap.
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { GenerateLabels, NativeProfiler } from './native.ts';
 import { toPyroscopeFormat } from './pyroscope-format.ts';
-import { encodeWallProfile } from './wall-profile-encoder.ts';
+import { encodeWallProfile, type SerializationSlices } from './wall-profile-encoder.ts';
 import type { WallProfiler } from './wall-profiler.ts';
 
 /** Pyroscope's default sampling rate for Node (100 Hz). */
@@ -9,6 +10,24 @@ export const SAMPLING_INTERVAL_MICROS = 10_000;
 /** The official client's heap sampling: one sample per 512 KiB allocated, stacks up to 64 frames. */
 const HEAP_SAMPLING_INTERVAL_BYTES = 512 * 1024;
 const HEAP_STACK_DEPTH = 64;
+/**
+ * Published once per collected window (when someone subscribes): how long each synchronous step held the main thread,
+ * so that an event-loop pause can be told apart from a collection (docs/profiling.md, "Pauses").
+ */
+export const COLLECTION_CHANNEL = 'lab-telemetry:profile:collected';
+const collectionChannel = diagnosticsChannel.channel(COLLECTION_CHANNEL);
+
+export interface CollectionTimings {
+  fromMs: number;
+  untilMs: number;
+  /** The wall profiler's native stop (and restart): one synchronous step. */
+  stopMs: number;
+  /** Slices of the wall profile's serialization, each synchronous. */
+  slices: number;
+  longestSliceMs: number;
+  /** The longest synchronous heap-profile step, when the heap is profiled. */
+  heapStepMs?: number;
+}
 
 export interface CollectedProfile {
   /** gzip-compressed pprof. */
@@ -51,19 +70,28 @@ export class ProfileCollector {
     const fromMs = this.#windowStartMs;
     const untilMs = Date.now();
     this.#windowStartMs = untilMs;
+    const stopStart = performance.now();
     const wall = this.#wall.stop(!last);
+    const stopMs = performance.now() - stopStart;
     const collected: CollectedProfile[] = [];
     await nextTurn();
     const encoding = { intervalMicros: SAMPLING_INTERVAL_MICROS, generateLabels: this.#options.generateLabels, cwd: process.cwd() };
-    collected.push({ fromMs, untilMs, sampleRate: 1e6 / SAMPLING_INTERVAL_MICROS, body: await encodeWallProfile(wall, encoding) });
+    const slices: SerializationSlices = { count: 0, longestMs: 0 };
+    collected.push({ fromMs, untilMs, sampleRate: 1e6 / SAMPLING_INTERVAL_MICROS, body: await encodeWallProfile(wall, encoding, slices) });
+    const timings: CollectionTimings = { fromMs, untilMs, stopMs, slices: slices.count, longestSliceMs: slices.longestMs };
     if (this.#options.heap) {
       await nextTurn();
+      let stepStart = performance.now();
       const heap = this.#native.heap.profile();
       if (last) this.#native.heap.stop();
+      timings.heapStepMs = performance.now() - stepStart;
       await nextTurn();
+      stepStart = performance.now();
       toPyroscopeFormat(heap, process.cwd());
+      timings.heapStepMs = Math.max(timings.heapStepMs, performance.now() - stepStart);
       collected.push({ fromMs, untilMs, body: await this.#native.encode(heap) });
     }
+    if (collectionChannel.hasSubscribers) collectionChannel.publish(timings);
     return collected;
   }
 }

@@ -45,22 +45,40 @@ interface FunctionEntry {
   filename: number;
 }
 
+/** How the serialization of one window used the main thread. */
+export interface SerializationSlices {
+  /** Synchronous stretches, each followed by a turn of the event loop. */
+  count: number;
+  longestMs: number;
+}
+
 /** gzip-compressed pprof of one wall profile window, as Pyroscope's ingest takes it. */
-export async function encodeWallProfile(profile: TimeProfile, encoding: WallProfileEncoding): Promise<Uint8Array> {
-  const pprof = await serializeWallProfile(profile, encoding);
+export async function encodeWallProfile(profile: TimeProfile, encoding: WallProfileEncoding, slices?: SerializationSlices): Promise<Uint8Array> {
+  const pprof = await serializeWallProfile(profile, encoding, slices);
   return gzipAsync(pprof);
 }
 
-/** Uncompressed pprof bytes; yields to the event loop between slices. */
-export async function serializeWallProfile(profile: TimeProfile, encoding: WallProfileEncoding): Promise<Uint8Array> {
+/** Uncompressed pprof bytes; yields to the event loop between slices, which it counts and times into `slices`. */
+export async function serializeWallProfile(
+  profile: TimeProfile,
+  encoding: WallProfileEncoding,
+  slices: SerializationSlices = { count: 0, longestMs: 0 },
+): Promise<Uint8Array> {
   const serializer = new WallProfileSerializer(profile, encoding);
   let sliceStart = performance.now();
+  const endSlice = () => {
+    slices.count += 1;
+    slices.longestMs = Math.max(slices.longestMs, performance.now() - sliceStart);
+  };
   while (serializer.step(NODES_PER_CLOCK_READ)) {
     if (performance.now() - sliceStart < SLICE_BUDGET_MS) continue;
+    endSlice();
     await new Promise((resolve) => setImmediate(resolve));
     sliceStart = performance.now();
   }
-  return serializer.finish();
+  const pprof = serializer.finish();
+  endSlice();
+  return pprof;
 }
 
 class WallProfileSerializer {

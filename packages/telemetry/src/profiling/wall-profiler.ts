@@ -22,7 +22,8 @@ export class WallProfiler {
       ...options,
       useCPED: options.withContexts,
       CPEDKey: options.withContexts ? new AsyncLocalStorage() : undefined,
-      collectCpuTime: true,
+      // The native side records CPU time per context: without contexts it refuses to start with it.
+      collectCpuTime: options.withContexts,
       lineNumbers: false,
       collectAsyncId: false,
       isMainThread,
