@@ -8,16 +8,10 @@ import { decodePprof } from '@lab/receiver';
 import { COLLECTION_CHANNEL, type CollectionTimings, ProfileCollector } from '../src/profiling/collector.ts';
 import { loadNativeProfiler } from '../src/profiling/native.ts';
 import { WallProfiler } from '../src/profiling/wall-profiler.ts';
+import { spin } from './helpers/spin.ts';
 
-/** busy() may be inlined into its caller: samples are matched by file (named relative to the working directory). */
+/** Samples are matched by this file, the caller (spin() may be inlined into it); names are relative to the cwd. */
 const THIS_FILE = 'profiling-collector.test.ts:';
-
-function busy(ms: number): number {
-  const end = performance.now() + ms;
-  let x = 0;
-  while (performance.now() < end) x += Math.sqrt(x + 1);
-  return x;
-}
 
 test('each collected window publishes its timings: native stop, serialization slices and heap steps', async () => {
   const native = loadNativeProfiler();
@@ -29,9 +23,9 @@ test('each collected window publishes its timings: native stop, serialization sl
   try {
     const startedAt = Date.now();
     collector.start();
-    busy(50);
+    spin(50);
     const first = await collector.collect(false);
-    busy(50);
+    spin(50);
     const second = await collector.collect(true);
 
     assert.equal(published.length, 2, JSON.stringify(published));
@@ -57,7 +51,7 @@ test('where async contexts are unavailable the wall profiler runs without them (
   const wall = new WallProfiler(native, { durationMillis: 60_000, intervalMicros: 1000, withContexts: false });
   const collector = new ProfileCollector(wall, native, { heap: false, generateLabels: () => ({}) });
   collector.start();
-  busy(30);
+  spin(30);
   const [profile] = await collector.collect(true);
   const decoded = decodePprof(gunzipSync(profile!.body));
   assert.deepEqual(decoded.sampleTypes, [{ type: 'samples', unit: 'count' }, { type: 'wall', unit: 'nanoseconds' }]);

@@ -12,6 +12,7 @@ import { loadNativeProfiler } from '../src/profiling/native.ts';
 import { SpanLabels } from '../src/profiling/span-labels.ts';
 import { serializeWallProfile } from '../src/profiling/wall-profile-encoder.ts';
 import { WallProfiler } from '../src/profiling/wall-profiler.ts';
+import { spin } from './helpers/spin.ts';
 
 const INTERVAL_MICROS = 1000;
 const wall = new WallProfiler(loadNativeProfiler(), { durationMillis: 60_000, intervalMicros: INTERVAL_MICROS, withContexts: true });
@@ -27,12 +28,6 @@ function fakeSpan(): Span & { ended: boolean } {
   return span as unknown as Span & { ended: boolean };
 }
 
-function spin(ms: number): number {
-  const end = performance.now() + ms;
-  let x = 0;
-  while (performance.now() < end) x += Math.sqrt(x + 1);
-  return x;
-}
 function workOfRouteA(ms: number) {
   return spin(ms);
 }

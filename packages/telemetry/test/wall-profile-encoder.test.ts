@@ -13,6 +13,7 @@ import { toPyroscopeFormat } from '../src/profiling/pyroscope-format.ts';
 import { SpanLabels } from '../src/profiling/span-labels.ts';
 import { encodeWallProfile, serializeWallProfile } from '../src/profiling/wall-profile-encoder.ts';
 import { WallProfiler } from '../src/profiling/wall-profiler.ts';
+import { spin } from './helpers/spin.ts';
 
 const INTERVAL_MICROS = 1000;
 const CWD = '/srv/app';
@@ -42,13 +43,6 @@ async function viaPprof(profile: TimeProfile, generateLabels: GenerateLabels): P
 
 async function viaEncoder(profile: TimeProfile, generateLabels: GenerateLabels): Promise<DecodedPprof> {
   return decodePprof(gunzipSync(await encodeWallProfile(profile, { intervalMicros: INTERVAL_MICROS, generateLabels, cwd: CWD })));
-}
-
-function spin(ms: number): number {
-  const end = performance.now() + ms;
-  let x = 0;
-  while (performance.now() < end) x += Math.sqrt(x + 1);
-  return x;
 }
 
 test('a real window with span labels: the same profile as pprof serializeTimeProfile + toPyroscopeFormat', async () => {

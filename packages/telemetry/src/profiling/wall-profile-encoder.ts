@@ -9,7 +9,7 @@
 // - functions named `file:function:line` (cwd shown as `.`), as the official Pyroscope client names them.
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { WIRE_LENGTH, WIRE_VARINT, Writer } from '../protobuf/writer.ts';
+import { WIRE_LENGTH, Writer } from '../protobuf/writer.ts';
 import type { GenerateLabels, LabelSet, TimeProfile, TimeProfileNode } from './native.ts';
 import { qualifiedFunctionName } from './pyroscope-format.ts';
 
@@ -137,38 +137,28 @@ class WallProfileSerializer {
     for (const location of this.#locations) {
       writer.tag(4, WIRE_LENGTH);
       const start = writer.begin(1);
-      writer.tag(1, WIRE_VARINT);
-      writer.varint(location.id);
+      writer.varintField(1, location.id);
       writer.tag(4, WIRE_LENGTH);
       const line = writer.begin(1);
-      writer.tag(1, WIRE_VARINT);
-      writer.varint(location.functionId);
-      writer.tag(2, WIRE_VARINT);
-      writer.varint(location.line);
+      writer.varintField(1, location.functionId);
+      writer.varintField(2, location.line);
       writer.end(line, 1);
       writer.end(start, 1);
     }
     for (const fn of this.#functions) {
       writer.tag(5, WIRE_LENGTH);
       const start = writer.begin(1);
-      writer.tag(1, WIRE_VARINT);
-      writer.varint(fn.id);
-      writer.tag(2, WIRE_VARINT);
-      writer.varint(fn.name);
-      writer.tag(3, WIRE_VARINT);
-      writer.varint(fn.systemName);
-      writer.tag(4, WIRE_VARINT);
-      writer.varint(fn.filename);
+      writer.varintField(1, fn.id);
+      writer.varintField(2, fn.name);
+      writer.varintField(3, fn.systemName);
+      writer.varintField(4, fn.filename);
       writer.end(start, 1);
     }
     for (const text of this.#strings.keys()) writer.string(6, text);
-    writer.tag(9, WIRE_VARINT);
-    writer.varint(Date.now() * 1e6);
-    writer.tag(10, WIRE_VARINT);
-    writer.varint(this.#durationNanos);
+    writer.varintField(9, Date.now() * 1e6);
+    writer.varintField(10, this.#durationNanos);
     this.#valueType(11, 'wall', 'nanoseconds');
-    writer.tag(12, WIRE_VARINT);
-    writer.varint(this.#intervalNanos);
+    writer.varintField(12, this.#intervalNanos);
     return writer.buffer.subarray(0, writer.pos);
   }
 
@@ -185,10 +175,8 @@ class WallProfileSerializer {
     const writer = this.#writer;
     writer.tag(field, WIRE_LENGTH);
     const start = writer.begin(1);
-    writer.tag(1, WIRE_VARINT);
-    writer.varint(this.#string(type));
-    writer.tag(2, WIRE_VARINT);
-    writer.varint(this.#string(unit));
+    writer.varintField(1, this.#string(type));
+    writer.varintField(2, this.#string(unit));
     writer.end(start, 1);
   }
 
@@ -268,10 +256,8 @@ class WallProfileSerializer {
     for (let index = 0; index < labels.length; index += 2) {
       writer.tag(3, WIRE_LENGTH);
       const label = writer.begin(1);
-      writer.tag(1, WIRE_VARINT);
-      writer.varint(labels[index]!);
-      writer.tag(2, WIRE_VARINT);
-      writer.varint(labels[index + 1]!);
+      writer.varintField(1, labels[index]!);
+      writer.varintField(2, labels[index + 1]!);
       writer.end(label, 1);
     }
     writer.end(start, 1);

@@ -56,6 +56,12 @@ export class Writer {
     buffer[this.pos++] = value;
   }
 
+  /** A varint field: its tag, then the value. */
+  varintField(field: number, value: number): void {
+    this.tag(field, WIRE_VARINT);
+    this.varint(value);
+  }
+
   negativeVarint(value: number): void {
     const big = BigInt.asUintN(64, BigInt(value));
     let low = Number(big & 0xffffffffn);
