@@ -70,9 +70,7 @@ export class ProfileCollector {
     const fromMs = this.#windowStartMs;
     const untilMs = Date.now();
     this.#windowStartMs = untilMs;
-    const stopStart = performance.now();
-    const wall = this.#wall.stop(!last);
-    const stopMs = performance.now() - stopStart;
+    const [wall, stopMs] = timed(() => this.#wall.stop(!last));
     const collected: CollectedProfile[] = [];
     await nextTurn();
     const encoding = { intervalMicros: SAMPLING_INTERVAL_MICROS, generateLabels: this.#options.generateLabels, cwd: process.cwd() };
@@ -81,19 +79,26 @@ export class ProfileCollector {
     const timings: CollectionTimings = { fromMs, untilMs, stopMs, slices: slices.count, longestSliceMs: slices.longestMs };
     if (this.#options.heap) {
       await nextTurn();
-      let stepStart = performance.now();
-      const heap = this.#native.heap.profile();
-      if (last) this.#native.heap.stop();
-      timings.heapStepMs = performance.now() - stepStart;
+      const [heap, profileMs] = timed(() => {
+        const profile = this.#native.heap.profile();
+        if (last) this.#native.heap.stop();
+        return profile;
+      });
       await nextTurn();
-      stepStart = performance.now();
-      toPyroscopeFormat(heap, process.cwd());
-      timings.heapStepMs = Math.max(timings.heapStepMs, performance.now() - stepStart);
+      const [, renameMs] = timed(() => toPyroscopeFormat(heap, process.cwd()));
+      timings.heapStepMs = Math.max(profileMs, renameMs);
       collected.push({ fromMs, untilMs, body: await this.#native.encode(heap) });
     }
     if (collectionChannel.hasSubscribers) collectionChannel.publish(timings);
     return collected;
   }
+}
+
+/** The step's result and how long it held the main thread (ms). */
+function timed<T>(step: () => T): [T, number] {
+  const start = performance.now();
+  const result = step();
+  return [result, performance.now() - start];
 }
 
 function nextTurn(): Promise<void> {
